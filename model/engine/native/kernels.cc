@@ -1,0 +1,750 @@
+// Native CPU kernels for TF.js (DESIGN §3). Every function works in place on typed arrays handed
+// over by the TypeScript side (zero-copy views of the wasm heap, or the cpu backend's own arrays):
+// the addon never allocates tensors, so TF.js keeps ownership and its memory accounting.
+// GEMM and convolutions go through OpenBLAS (cblas_sgemm); the rest are plain loops that the
+// compiler vectorises (libmvec supplies the vector expf/logf/tanhf).
+#include <node_api.h>
+#include <cblas.h>
+#include <cmath>
+#include <cstdint>
+#include <cstring>
+#include <vector>
+#include <algorithm>
+
+extern "C" {
+char *openblas_get_corename(void);
+int openblas_get_num_threads(void);
+void openblas_set_num_threads(int);
+}
+
+namespace {
+
+// ---------------------------------------------------------------- argument helpers
+
+struct Args {
+  napi_env env;
+  size_t argc = 16;
+  napi_value argv[16];
+  bool ok = true;
+  Args(napi_env e, napi_callback_info info) : env(e) {
+    napi_get_cb_info(env, info, &argc, argv, nullptr, nullptr);
+  }
+  void fail(const char *msg) {
+    if (ok) napi_throw_error(env, "DEMI_NATIVE_ARG", msg);
+    ok = false;
+  }
+  template <typename T>
+  T *array(size_t i, napi_typedarray_type want, size_t *len = nullptr) {
+    if (!ok) return nullptr;
+    if (i >= argc) { fail("missing typed array argument"); return nullptr; }
+    napi_valuetype vt;
+    napi_typeof(env, argv[i], &vt);
+    if (vt == napi_null || vt == napi_undefined) { if (len) *len = 0; return nullptr; }
+    bool is_ta = false;
+    napi_is_typedarray(env, argv[i], &is_ta);
+    if (!is_ta) { fail("expected a typed array"); return nullptr; }
+    napi_typedarray_type type;
+    size_t length;
+    void *data;
+    napi_value ab;
+    size_t offset;
+    napi_get_typedarray_info(env, argv[i], &type, &length, &data, &ab, &offset);
+    if (type != want) { fail("typed array of the wrong element type"); return nullptr; }
+    if (len) *len = length;
+    return static_cast<T *>(data);
+  }
+  float *f32(size_t i, size_t *len = nullptr) { return array<float>(i, napi_float32_array, len); }
+  int32_t *i32(size_t i, size_t *len = nullptr) { return array<int32_t>(i, napi_int32_array, len); }
+  int64_t num(size_t i) {
+    if (!ok) return 0;
+    if (i >= argc) { fail("missing number argument"); return 0; }
+    double v = 0;
+    if (napi_get_value_double(env, argv[i], &v) != napi_ok) { fail("expected a number"); return 0; }
+    return static_cast<int64_t>(v);
+  }
+  double real(size_t i) {
+    if (!ok) return 0;
+    if (i >= argc) { fail("missing number argument"); return 0; }
+    double v = 0;
+    if (napi_get_value_double(env, argv[i], &v) != napi_ok) { fail("expected a number"); return 0; }
+    return v;
+  }
+};
+
+napi_value undefined(napi_env env) {
+  napi_value u;
+  napi_get_undefined(env, &u);
+  return u;
+}
+
+// ---------------------------------------------------------------- GEMM
+
+// gemm(batch, M, N, K, transA, transB, A, strideA, B, strideB, C, alpha, beta)
+// C[b] = alpha * op(A[b]) op(B[b]) + beta * C[b]; a stride of 0 broadcasts that operand.
+napi_value Gemm(napi_env env, napi_callback_info info) {
+  Args a(env, info);
+  int64_t batch = a.num(0), M = a.num(1), N = a.num(2), K = a.num(3);
+  bool tA = a.num(4) != 0, tB = a.num(5) != 0;
+  const float *A = a.f32(6);
+  int64_t sA = a.num(7);
+  const float *B = a.f32(8);
+  int64_t sB = a.num(9);
+  float *C = a.f32(10);
+  float alpha = (float)a.real(11), beta = (float)a.real(12);
+  if (!a.ok) return nullptr;
+  int lda = tA ? (int)M : (int)K;
+  int ldb = tB ? (int)K : (int)N;
+  for (int64_t b = 0; b < batch; b++) {
+    cblas_sgemm(CblasRowMajor, tA ? CblasTrans : CblasNoTrans, tB ? CblasTrans : CblasNoTrans,
+                (int)M, (int)N, (int)K, alpha, A + b * sA, lda, B + b * sB, ldb, beta,
+                C + b * M * N, (int)N);
+  }
+  return undefined(env);
+}
+
+enum Activation { kLinear = 0, kRelu = 1, kRelu6 = 2, kSigmoid = 3, kLeakyRelu = 4, kElu = 5 };
+
+// biasActivation(C, rows, cols, bias|null, activation, alpha): C = act(C + bias), bias broadcast over rows.
+napi_value BiasActivation(napi_env env, napi_callback_info info) {
+  Args a(env, info);
+  float *C = a.f32(0);
+  int64_t rows = a.num(1), cols = a.num(2);
+  size_t biasLen = 0;
+  const float *bias = a.f32(3, &biasLen);
+  int act = (int)a.num(4);
+  float alpha = (float)a.real(5);
+  if (!a.ok) return nullptr;
+  for (int64_t r = 0; r < rows; r++) {
+    float *row = C + r * cols;
+    if (bias) {
+      if (biasLen == 1) { float b0 = bias[0]; for (int64_t c = 0; c < cols; c++) row[c] += b0; }
+      else for (int64_t c = 0; c < cols; c++) row[c] += bias[c];
+    }
+    switch (act) {
+      case kRelu: for (int64_t c = 0; c < cols; c++) row[c] = row[c] > 0 ? row[c] : 0; break;
+      case kRelu6: for (int64_t c = 0; c < cols; c++) row[c] = std::min(std::max(row[c], 0.f), 6.f); break;
+      case kSigmoid: for (int64_t c = 0; c < cols; c++) row[c] = 1.f / (1.f + expf(-row[c])); break;
+      case kLeakyRelu: for (int64_t c = 0; c < cols; c++) row[c] = row[c] < 0 ? alpha * row[c] : row[c]; break;
+      case kElu: for (int64_t c = 0; c < cols; c++) row[c] = row[c] < 0 ? expf(row[c]) - 1.f : row[c]; break;
+      default: break;
+    }
+  }
+  return undefined(env);
+}
+
+// ---------------------------------------------------------------- convolution (NHWC, filter HWIO)
+
+struct ConvDims {
+  int64_t N, H, W, C, KH, KW, OC, SH, SW, PT, PL, DH, DW, OH, OW;
+  int64_t patch() const { return KH * KW * C; }
+  bool pointwise() const { return KH == 1 && KW == 1 && SH == 1 && SW == 1 && PT == 0 && PL == 0; }
+};
+
+bool readConvDims(Args &a, size_t i, ConvDims &d) {
+  size_t len = 0;
+  const int32_t *v = a.i32(i, &len);
+  if (!a.ok) return false;
+  if (len != 15) { a.fail("conv dims must have 15 entries"); return false; }
+  d = ConvDims{v[0], v[1], v[2], v[3], v[4], v[5], v[6], v[7], v[8], v[9], v[10], v[11], v[12], v[13], v[14]};
+  return true;
+}
+
+// Rows of im2col for samples [n0, n0+count): col[(n,oh,ow), (kh,kw,c)].
+void im2col(const float *x, float *col, const ConvDims &d, int64_t n0, int64_t count) {
+  const int64_t P = d.patch();
+  for (int64_t n = n0; n < n0 + count; n++) {
+    const float *xn = x + n * d.H * d.W * d.C;
+    for (int64_t oh = 0; oh < d.OH; oh++) {
+      for (int64_t ow = 0; ow < d.OW; ow++) {
+        float *dst = col + (((n - n0) * d.OH + oh) * d.OW + ow) * P;
+        for (int64_t kh = 0; kh < d.KH; kh++) {
+          int64_t ih = oh * d.SH - d.PT + kh * d.DH;
+          for (int64_t kw = 0; kw < d.KW; kw++) {
+            int64_t iw = ow * d.SW - d.PL + kw * d.DW;
+            float *cell = dst + (kh * d.KW + kw) * d.C;
+            if (ih < 0 || ih >= d.H || iw < 0 || iw >= d.W) {
+              std::memset(cell, 0, sizeof(float) * d.C);
+            } else {
+              std::memcpy(cell, xn + (ih * d.W + iw) * d.C, sizeof(float) * d.C);
+            }
+          }
+        }
+      }
+    }
+  }
+}
+
+void col2imAdd(const float *col, float *dx, const ConvDims &d, int64_t n0, int64_t count) {
+  const int64_t P = d.patch();
+  for (int64_t n = n0; n < n0 + count; n++) {
+    float *dxn = dx + n * d.H * d.W * d.C;
+    for (int64_t oh = 0; oh < d.OH; oh++) {
+      for (int64_t ow = 0; ow < d.OW; ow++) {
+        const float *src = col + (((n - n0) * d.OH + oh) * d.OW + ow) * P;
+        for (int64_t kh = 0; kh < d.KH; kh++) {
+          int64_t ih = oh * d.SH - d.PT + kh * d.DH;
+          if (ih < 0 || ih >= d.H) continue;
+          for (int64_t kw = 0; kw < d.KW; kw++) {
+            int64_t iw = ow * d.SW - d.PL + kw * d.DW;
+            if (iw < 0 || iw >= d.W) continue;
+            const float *cell = src + (kh * d.KW + kw) * d.C;
+            float *out = dxn + (ih * d.W + iw) * d.C;
+            for (int64_t c = 0; c < d.C; c++) out[c] += cell[c];
+          }
+        }
+      }
+    }
+  }
+}
+
+// Samples per im2col chunk, so the column buffer stays under ~64 MiB.
+int64_t chunkSamples(const ConvDims &d) {
+  int64_t perSample = std::max<int64_t>(1, d.OH * d.OW * d.patch());
+  return std::max<int64_t>(1, std::min<int64_t>(d.N, (16 << 20) / perSample));
+}
+
+// conv2d(x, filter, y, dims)
+napi_value Conv2D(napi_env env, napi_callback_info info) {
+  Args a(env, info);
+  const float *x = a.f32(0);
+  const float *w = a.f32(1);
+  float *y = a.f32(2);
+  ConvDims d;
+  if (!readConvDims(a, 3, d)) return nullptr;
+  const int64_t P = d.patch(), rowsPerSample = d.OH * d.OW;
+  if (d.pointwise()) {
+    cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, (int)(d.N * rowsPerSample), (int)d.OC, (int)P, 1.f,
+                x, (int)P, w, (int)d.OC, 0.f, y, (int)d.OC);
+    return undefined(env);
+  }
+  const int64_t chunk = chunkSamples(d);
+  std::vector<float> col(chunk * rowsPerSample * P);
+  for (int64_t n0 = 0; n0 < d.N; n0 += chunk) {
+    int64_t count = std::min(chunk, d.N - n0);
+    im2col(x, col.data(), d, n0, count);
+    cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, (int)(count * rowsPerSample), (int)d.OC, (int)P, 1.f,
+                col.data(), (int)P, w, (int)d.OC, 0.f, y + n0 * rowsPerSample * d.OC, (int)d.OC);
+  }
+  return undefined(env);
+}
+
+// conv2dBackpropInput(dy, filter, dx, dims)
+napi_value Conv2DBackpropInput(napi_env env, napi_callback_info info) {
+  Args a(env, info);
+  const float *dy = a.f32(0);
+  const float *w = a.f32(1);
+  float *dx = a.f32(2);
+  ConvDims d;
+  if (!readConvDims(a, 3, d)) return nullptr;
+  const int64_t P = d.patch(), rowsPerSample = d.OH * d.OW;
+  if (d.pointwise()) {
+    cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, (int)(d.N * rowsPerSample), (int)P, (int)d.OC, 1.f,
+                dy, (int)d.OC, w, (int)d.OC, 0.f, dx, (int)P);
+    return undefined(env);
+  }
+  std::memset(dx, 0, sizeof(float) * d.N * d.H * d.W * d.C);
+  const int64_t chunk = chunkSamples(d);
+  std::vector<float> col(chunk * rowsPerSample * P);
+  for (int64_t n0 = 0; n0 < d.N; n0 += chunk) {
+    int64_t count = std::min(chunk, d.N - n0);
+    cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, (int)(count * rowsPerSample), (int)P, (int)d.OC, 1.f,
+                dy + n0 * rowsPerSample * d.OC, (int)d.OC, w, (int)d.OC, 0.f, col.data(), (int)P);
+    col2imAdd(col.data(), dx, d, n0, count);
+  }
+  return undefined(env);
+}
+
+// conv2dBackpropFilter(x, dy, dw, dims)
+napi_value Conv2DBackpropFilter(napi_env env, napi_callback_info info) {
+  Args a(env, info);
+  const float *x = a.f32(0);
+  const float *dy = a.f32(1);
+  float *dw = a.f32(2);
+  ConvDims d;
+  if (!readConvDims(a, 3, d)) return nullptr;
+  const int64_t P = d.patch(), rowsPerSample = d.OH * d.OW;
+  if (d.pointwise()) {
+    cblas_sgemm(CblasRowMajor, CblasTrans, CblasNoTrans, (int)P, (int)d.OC, (int)(d.N * rowsPerSample), 1.f,
+                x, (int)P, dy, (int)d.OC, 0.f, dw, (int)d.OC);
+    return undefined(env);
+  }
+  const int64_t chunk = chunkSamples(d);
+  std::vector<float> col(chunk * rowsPerSample * P);
+  for (int64_t n0 = 0; n0 < d.N; n0 += chunk) {
+    int64_t count = std::min(chunk, d.N - n0);
+    im2col(x, col.data(), d, n0, count);
+    cblas_sgemm(CblasRowMajor, CblasTrans, CblasNoTrans, (int)P, (int)d.OC, (int)(count * rowsPerSample), 1.f,
+                col.data(), (int)P, dy + n0 * rowsPerSample * d.OC, (int)d.OC, n0 == 0 ? 0.f : 1.f, dw, (int)d.OC);
+  }
+  return undefined(env);
+}
+
+// maxPoolGrad(dy, x, dx, dims[N,H,W,C,KH,KW,SH,SW,PT,PL,OH,OW,DH,DW]): the gradient goes to the first
+// maximum of each window, as TF.js's cpu kernel does.
+napi_value MaxPoolGrad(napi_env env, napi_callback_info info) {
+  Args a(env, info);
+  const float *dy = a.f32(0);
+  const float *x = a.f32(1);
+  float *dx = a.f32(2);
+  size_t len = 0;
+  const int32_t *v = a.i32(3, &len);
+  if (!a.ok) return nullptr;
+  if (len != 14) { a.fail("maxPool dims must have 14 entries"); return nullptr; }
+  int64_t N = v[0], H = v[1], W = v[2], C = v[3], KH = v[4], KW = v[5], SH = v[6], SW = v[7], PT = v[8], PL = v[9],
+          OH = v[10], OW = v[11], DH = v[12], DW = v[13];
+  std::memset(dx, 0, sizeof(float) * N * H * W * C);
+  for (int64_t n = 0; n < N; n++)
+    for (int64_t oh = 0; oh < OH; oh++)
+      for (int64_t ow = 0; ow < OW; ow++)
+        for (int64_t c = 0; c < C; c++) {
+          float best = -INFINITY;
+          int64_t where = -1;
+          for (int64_t kh = 0; kh < KH; kh++) {
+            int64_t ih = oh * SH - PT + kh * DH;
+            if (ih < 0 || ih >= H) continue;
+            for (int64_t kw = 0; kw < KW; kw++) {
+              int64_t iw = ow * SW - PL + kw * DW;
+              if (iw < 0 || iw >= W) continue;
+              int64_t idx = ((n * H + ih) * W + iw) * C + c;
+              if (x[idx] > best) { best = x[idx]; where = idx; }
+            }
+          }
+          if (where >= 0) dx[where] += dy[((n * OH + oh) * OW + ow) * C + c];
+        }
+  return undefined(env);
+}
+
+// ---------------------------------------------------------------- gathers and segments
+
+// segmentSum(data, ids, out, rowSize): out[ids[i]] += data[i]; ids outside [0, segments) are dropped.
+napi_value SegmentSum(napi_env env, napi_callback_info info) {
+  Args a(env, info);
+  size_t dataLen = 0, idsLen = 0, outLen = 0;
+  const float *data = a.f32(0, &dataLen);
+  const int32_t *ids = a.i32(1, &idsLen);
+  float *out = a.f32(2, &outLen);
+  int64_t rowSize = a.num(3);
+  if (!a.ok) return nullptr;
+  if (rowSize <= 0 || (int64_t)dataLen != (int64_t)idsLen * rowSize) { a.fail("segmentSum: data and ids disagree"); return nullptr; }
+  int64_t segments = (int64_t)outLen / rowSize;
+  std::memset(out, 0, sizeof(float) * outLen);
+  for (size_t i = 0; i < idsLen; i++) {
+    int64_t s = ids[i];
+    if (s < 0 || s >= segments) continue;
+    float *dst = out + s * rowSize;
+    const float *src = data + i * rowSize;
+    for (int64_t j = 0; j < rowSize; j++) dst[j] += src[j];
+  }
+  return undefined(env);
+}
+
+// ---------------------------------------------------------------- softmax family
+
+// Row-wise log-sum-exp helper.
+inline float rowMax(const float *x, int64_t n) {
+  float m = -INFINITY;
+  for (int64_t i = 0; i < n; i++) m = std::max(m, x[i]);
+  return m;
+}
+
+// sparseSoftmaxCE(logits, labels, loss, rows, vocab): loss[r] = logsumexp(row) - row[label]; label < 0 -> 0.
+napi_value SparseSoftmaxCE(napi_env env, napi_callback_info info) {
+  Args a(env, info);
+  const float *logits = a.f32(0);
+  const int32_t *labels = a.i32(1);
+  float *loss = a.f32(2);
+  int64_t rows = a.num(3), V = a.num(4);
+  if (!a.ok) return nullptr;
+  for (int64_t r = 0; r < rows; r++) {
+    int32_t y = labels[r];
+    if (y < 0 || y >= V) { loss[r] = 0.f; continue; }
+    const float *row = logits + r * V;
+    float m = rowMax(row, V);
+    float s = 0.f;
+    for (int64_t i = 0; i < V; i++) s += expf(row[i] - m);
+    loss[r] = logf(s) + m - row[y];
+  }
+  return undefined(env);
+}
+
+// sparseSoftmaxCEGrad(logits, labels, dloss, dlogits, rows, vocab): (softmax - onehot) * dloss[r].
+napi_value SparseSoftmaxCEGrad(napi_env env, napi_callback_info info) {
+  Args a(env, info);
+  const float *logits = a.f32(0);
+  const int32_t *labels = a.i32(1);
+  const float *dloss = a.f32(2);
+  float *dlogits = a.f32(3);
+  int64_t rows = a.num(4), V = a.num(5);
+  if (!a.ok) return nullptr;
+  for (int64_t r = 0; r < rows; r++) {
+    int32_t y = labels[r];
+    float *out = dlogits + r * V;
+    if (y < 0 || y >= V) { std::memset(out, 0, sizeof(float) * V); continue; }
+    const float *row = logits + r * V;
+    float m = rowMax(row, V);
+    float s = 0.f;
+    for (int64_t i = 0; i < V; i++) { out[i] = expf(row[i] - m); s += out[i]; }
+    float scale = dloss[r] / s;
+    for (int64_t i = 0; i < V; i++) out[i] *= scale;
+    out[y] -= dloss[r];
+  }
+  return undefined(env);
+}
+
+// softmax(x, y, rows, cols)
+napi_value Softmax(napi_env env, napi_callback_info info) {
+  Args a(env, info);
+  const float *x = a.f32(0);
+  float *y = a.f32(1);
+  int64_t rows = a.num(2), cols = a.num(3);
+  if (!a.ok) return nullptr;
+  for (int64_t r = 0; r < rows; r++) {
+    const float *in = x + r * cols;
+    float *out = y + r * cols;
+    float m = rowMax(in, cols);
+    float s = 0.f;
+    for (int64_t i = 0; i < cols; i++) { out[i] = expf(in[i] - m); s += out[i]; }
+    float inv = 1.f / s;
+    for (int64_t i = 0; i < cols; i++) out[i] *= inv;
+  }
+  return undefined(env);
+}
+
+// causalSoftmax(x, y, matrices, rowsQ, colsK, scale): softmax over row i of (scale * x) where key j is
+// visible when j <= i + (colsK - rowsQ) (queries are the last rowsQ positions, as with a KV cache).
+// Hidden keys get probability exactly 0.
+napi_value CausalSoftmax(napi_env env, napi_callback_info info) {
+  Args a(env, info);
+  const float *x = a.f32(0);
+  float *y = a.f32(1);
+  int64_t mats = a.num(2), Tq = a.num(3), Tk = a.num(4);
+  float scale = (float)a.real(5);
+  if (!a.ok) return nullptr;
+  const int64_t offset = Tk - Tq;
+  for (int64_t b = 0; b < mats; b++)
+    for (int64_t i = 0; i < Tq; i++) {
+      const float *in = x + (b * Tq + i) * Tk;
+      float *out = y + (b * Tq + i) * Tk;
+      int64_t visible = std::min(Tk, std::max<int64_t>(0, i + offset + 1));
+      float m = -INFINITY;
+      for (int64_t j = 0; j < visible; j++) m = std::max(m, in[j] * scale);
+      float s = 0.f;
+      for (int64_t j = 0; j < visible; j++) { out[j] = expf(in[j] * scale - m); s += out[j]; }
+      float inv = s > 0 ? 1.f / s : 0.f;
+      for (int64_t j = 0; j < visible; j++) out[j] *= inv;
+      for (int64_t j = visible; j < Tk; j++) out[j] = 0.f;
+    }
+  return undefined(env);
+}
+
+// softmaxGrad(y, dy, dx, rows, cols, scale): dx = scale * y * (dy - sum(dy * y)).
+napi_value SoftmaxGrad(napi_env env, napi_callback_info info) {
+  Args a(env, info);
+  const float *y = a.f32(0);
+  const float *dy = a.f32(1);
+  float *dx = a.f32(2);
+  int64_t rows = a.num(3), cols = a.num(4);
+  float scale = (float)a.real(5);
+  if (!a.ok) return nullptr;
+  for (int64_t r = 0; r < rows; r++) {
+    const float *yr = y + r * cols, *dyr = dy + r * cols;
+    float *dxr = dx + r * cols;
+    float dot = 0.f;
+    for (int64_t i = 0; i < cols; i++) dot += yr[i] * dyr[i];
+    for (int64_t i = 0; i < cols; i++) dxr[i] = scale * yr[i] * (dyr[i] - dot);
+  }
+  return undefined(env);
+}
+
+// ---------------------------------------------------------------- GELU (tanh form, as GPT-2)
+
+constexpr float kSqrt2OverPi = 0.7978845608028654f;
+constexpr float kGeluCubic = 0.044715f;
+
+napi_value Gelu(napi_env env, napi_callback_info info) {
+  Args a(env, info);
+  size_t n = 0;
+  const float *x = a.f32(0, &n);
+  float *y = a.f32(1);
+  if (!a.ok) return nullptr;
+  for (size_t i = 0; i < n; i++) {
+    float v = x[i];
+    y[i] = 0.5f * v * (1.f + tanhf(kSqrt2OverPi * (v + kGeluCubic * v * v * v)));
+  }
+  return undefined(env);
+}
+
+napi_value GeluGrad(napi_env env, napi_callback_info info) {
+  Args a(env, info);
+  size_t n = 0;
+  const float *x = a.f32(0, &n);
+  const float *dy = a.f32(1);
+  float *dx = a.f32(2);
+  if (!a.ok) return nullptr;
+  for (size_t i = 0; i < n; i++) {
+    float v = x[i];
+    float t = tanhf(kSqrt2OverPi * (v + kGeluCubic * v * v * v));
+    float dt = (1.f - t * t) * kSqrt2OverPi * (1.f + 3.f * kGeluCubic * v * v);
+    dx[i] = dy[i] * (0.5f * (1.f + t) + 0.5f * v * dt);
+  }
+  return undefined(env);
+}
+
+// ---------------------------------------------------------------- LayerNorm over the last axis
+
+// layerNorm(x, gamma, beta, y, rows, cols, eps)
+napi_value LayerNorm(napi_env env, napi_callback_info info) {
+  Args a(env, info);
+  const float *x = a.f32(0);
+  const float *g = a.f32(1);
+  const float *b = a.f32(2);
+  float *y = a.f32(3);
+  int64_t rows = a.num(4), cols = a.num(5);
+  float eps = (float)a.real(6);
+  if (!a.ok) return nullptr;
+  for (int64_t r = 0; r < rows; r++) {
+    const float *in = x + r * cols;
+    float *out = y + r * cols;
+    float mean = 0.f;
+    for (int64_t i = 0; i < cols; i++) mean += in[i];
+    mean /= (float)cols;
+    float var = 0.f;
+    for (int64_t i = 0; i < cols; i++) { float d = in[i] - mean; var += d * d; }
+    float rstd = 1.f / sqrtf(var / (float)cols + eps);
+    for (int64_t i = 0; i < cols; i++) out[i] = (in[i] - mean) * rstd * g[i] + b[i];
+  }
+  return undefined(env);
+}
+
+// layerNormGrad(dy, x, gamma, dx, dgamma, dbeta, rows, cols, eps)
+napi_value LayerNormGrad(napi_env env, napi_callback_info info) {
+  Args a(env, info);
+  const float *dy = a.f32(0);
+  const float *x = a.f32(1);
+  const float *g = a.f32(2);
+  float *dx = a.f32(3);
+  float *dg = a.f32(4);
+  float *db = a.f32(5);
+  int64_t rows = a.num(6), cols = a.num(7);
+  float eps = (float)a.real(8);
+  if (!a.ok) return nullptr;
+  std::memset(dg, 0, sizeof(float) * cols);
+  std::memset(db, 0, sizeof(float) * cols);
+  std::vector<float> xhat(cols);
+  for (int64_t r = 0; r < rows; r++) {
+    const float *in = x + r * cols, *d = dy + r * cols;
+    float *out = dx + r * cols;
+    float mean = 0.f;
+    for (int64_t i = 0; i < cols; i++) mean += in[i];
+    mean /= (float)cols;
+    float var = 0.f;
+    for (int64_t i = 0; i < cols; i++) { float t = in[i] - mean; var += t * t; }
+    float rstd = 1.f / sqrtf(var / (float)cols + eps);
+    float sumG = 0.f, sumGX = 0.f;
+    for (int64_t i = 0; i < cols; i++) {
+      xhat[i] = (in[i] - mean) * rstd;
+      float gd = d[i] * g[i];
+      sumG += gd;
+      sumGX += gd * xhat[i];
+      dg[i] += d[i] * xhat[i];
+      db[i] += d[i];
+    }
+    float invN = 1.f / (float)cols;
+    for (int64_t i = 0; i < cols; i++) out[i] = rstd * (d[i] * g[i] - invN * sumG - xhat[i] * invN * sumGX);
+  }
+  return undefined(env);
+}
+
+// ---------------------------------------------------------------- elementwise
+
+enum BinaryOp { kAdd = 0, kSub = 1, kMul = 2, kDiv = 3 };
+enum Layout { kFull = 0, kScalar = 1, kRowVector = 2, kColumn = 3 };
+
+template <int OP>
+inline float apply(float x, float y) {
+  if (OP == kAdd) return x + y;
+  if (OP == kSub) return x - y;
+  if (OP == kMul) return x * y;
+  return x / y;
+}
+
+template <int OP>
+void binaryLoop(const float *x, int lx, const float *y, int ly, float *out, int64_t rows, int64_t cols) {
+  for (int64_t r = 0; r < rows; r++) {
+    float *o = out + r * cols;
+    const float *xr = lx == kFull ? x + r * cols : x;
+    const float *yr = ly == kFull ? y + r * cols : y;
+    if ((lx == kFull || lx == kRowVector) && (ly == kFull || ly == kRowVector)) {
+      for (int64_t c = 0; c < cols; c++) o[c] = apply<OP>(xr[c], yr[c]);
+    } else if (lx == kFull || lx == kRowVector) {
+      float yv = ly == kScalar ? y[0] : y[r];
+      for (int64_t c = 0; c < cols; c++) o[c] = apply<OP>(xr[c], yv);
+    } else if (ly == kFull || ly == kRowVector) {
+      float xv = lx == kScalar ? x[0] : x[r];
+      for (int64_t c = 0; c < cols; c++) o[c] = apply<OP>(xv, yr[c]);
+    } else {
+      float xv = lx == kScalar ? x[0] : x[r], yv = ly == kScalar ? y[0] : y[r];
+      for (int64_t c = 0; c < cols; c++) o[c] = apply<OP>(xv, yv);
+    }
+  }
+}
+
+// binary(op, x, layoutX, y, layoutY, out, rows, cols): out[rows, cols] = x op y with each operand
+// full, scalar, a [cols] row vector broadcast over rows, or a [rows] column broadcast over cols.
+napi_value Binary(napi_env env, napi_callback_info info) {
+  Args a(env, info);
+  int op = (int)a.num(0);
+  const float *x = a.f32(1);
+  int lx = (int)a.num(2);
+  const float *y = a.f32(3);
+  int ly = (int)a.num(4);
+  float *out = a.f32(5);
+  int64_t rows = a.num(6), cols = a.num(7);
+  if (!a.ok) return nullptr;
+  switch (op) {
+    case kAdd: binaryLoop<kAdd>(x, lx, y, ly, out, rows, cols); break;
+    case kSub: binaryLoop<kSub>(x, lx, y, ly, out, rows, cols); break;
+    case kMul: binaryLoop<kMul>(x, lx, y, ly, out, rows, cols); break;
+    case kDiv: binaryLoop<kDiv>(x, lx, y, ly, out, rows, cols); break;
+    default: a.fail("binary: unknown op"); return nullptr;
+  }
+  return undefined(env);
+}
+
+enum UnaryOp { kExp = 0, kLog = 1, kTanh = 2, kSigmoidU = 3, kSqrt = 4, kRsqrt = 5, kSquare = 6, kNeg = 7, kReluU = 8 };
+
+napi_value Unary(napi_env env, napi_callback_info info) {
+  Args a(env, info);
+  int op = (int)a.num(0);
+  size_t n = 0;
+  const float *x = a.f32(1, &n);
+  float *y = a.f32(2);
+  if (!a.ok) return nullptr;
+  switch (op) {
+    case kExp: for (size_t i = 0; i < n; i++) y[i] = expf(x[i]); break;
+    case kLog: for (size_t i = 0; i < n; i++) y[i] = logf(x[i]); break;
+    case kTanh: for (size_t i = 0; i < n; i++) y[i] = tanhf(x[i]); break;
+    case kSigmoidU: for (size_t i = 0; i < n; i++) y[i] = 1.f / (1.f + expf(-x[i])); break;
+    case kSqrt: for (size_t i = 0; i < n; i++) y[i] = sqrtf(x[i]); break;
+    case kRsqrt: for (size_t i = 0; i < n; i++) y[i] = 1.f / sqrtf(x[i]); break;
+    case kSquare: for (size_t i = 0; i < n; i++) y[i] = x[i] * x[i]; break;
+    case kNeg: for (size_t i = 0; i < n; i++) y[i] = -x[i]; break;
+    case kReluU: for (size_t i = 0; i < n; i++) y[i] = x[i] > 0 ? x[i] : 0; break;
+    default: a.fail("unary: unknown op"); return nullptr;
+  }
+  return undefined(env);
+}
+
+// sum(x, out, outer, reduced, inner): out[o, i] = sum_r x[o, r, i].
+napi_value Sum(napi_env env, napi_callback_info info) {
+  Args a(env, info);
+  const float *x = a.f32(0);
+  float *out = a.f32(1);
+  int64_t outer = a.num(2), reduced = a.num(3), inner = a.num(4);
+  if (!a.ok) return nullptr;
+  if (inner == 1) {
+    for (int64_t o = 0; o < outer; o++) {
+      const float *row = x + o * reduced;
+      double s = 0;
+      float acc[8] = {0, 0, 0, 0, 0, 0, 0, 0};
+      int64_t r = 0;
+      for (; r + 8 <= reduced; r += 8)
+        for (int k = 0; k < 8; k++) acc[k] += row[r + k];
+      for (; r < reduced; r++) s += row[r];
+      for (int k = 0; k < 8; k++) s += acc[k];
+      out[o] = (float)s;
+    }
+    return undefined(env);
+  }
+  for (int64_t o = 0; o < outer; o++) {
+    float *dst = out + o * inner;
+    std::memset(dst, 0, sizeof(float) * inner);
+    for (int64_t r = 0; r < reduced; r++) {
+      const float *src = x + (o * reduced + r) * inner;
+      for (int64_t i = 0; i < inner; i++) dst[i] += src[i];
+    }
+  }
+  return undefined(env);
+}
+
+// adamw(param, grad, m, v, lr, beta1, beta2, eps, weightDecay, step): one decoupled-weight-decay Adam
+// update in place (Loshchilov & Hutter), with bias correction for 1-based `step`.
+napi_value AdamW(napi_env env, napi_callback_info info) {
+  Args a(env, info);
+  size_t n = 0;
+  float *p = a.f32(0, &n);
+  const float *g = a.f32(1);
+  float *m = a.f32(2);
+  float *v = a.f32(3);
+  float lr = (float)a.real(4), b1 = (float)a.real(5), b2 = (float)a.real(6), eps = (float)a.real(7),
+        wd = (float)a.real(8);
+  double step = a.real(9);
+  if (!a.ok) return nullptr;
+  float c1 = (float)(1.0 - std::pow((double)b1, step));
+  float c2 = (float)(1.0 - std::pow((double)b2, step));
+  float stepSize = lr / c1;
+  float invSqrtC2 = 1.f / sqrtf(c2);
+  float decay = 1.f - lr * wd;
+  for (size_t i = 0; i < n; i++) {
+    float gi = g[i];
+    m[i] = b1 * m[i] + (1.f - b1) * gi;
+    v[i] = b2 * v[i] + (1.f - b2) * gi * gi;
+    float denom = sqrtf(v[i]) * invSqrtC2 + eps;
+    p[i] = p[i] * decay - stepSize * m[i] / denom;
+  }
+  return undefined(env);
+}
+
+// sumSquares(x): the squared L2 norm, accumulated in double (gradient clipping).
+napi_value SumSquares(napi_env env, napi_callback_info info) {
+  Args a(env, info);
+  size_t n = 0;
+  const float *x = a.f32(0, &n);
+  if (!a.ok) return nullptr;
+  double s = 0;
+  for (size_t i = 0; i < n; i++) s += (double)x[i] * x[i];
+  napi_value out;
+  napi_create_double(env, s, &out);
+  return out;
+}
+
+// ---------------------------------------------------------------- BLAS facts
+
+napi_value BlasInfo(napi_env env, napi_callback_info info) {
+  napi_value obj, core, threads;
+  napi_create_object(env, &obj);
+  napi_create_string_utf8(env, openblas_get_corename(), NAPI_AUTO_LENGTH, &core);
+  napi_create_int32(env, openblas_get_num_threads(), &threads);
+  napi_set_named_property(env, obj, "coreName", core);
+  napi_set_named_property(env, obj, "threads", threads);
+  return obj;
+}
+
+napi_value SetBlasThreads(napi_env env, napi_callback_info info) {
+  Args a(env, info);
+  int64_t n = a.num(0);
+  if (!a.ok) return nullptr;
+  openblas_set_num_threads((int)std::max<int64_t>(1, n));
+  return undefined(env);
+}
+
+}  // namespace
+
+NAPI_MODULE_INIT() {
+  struct Entry { const char *name; napi_callback fn; };
+  const Entry entries[] = {
+      {"gemm", Gemm}, {"biasActivation", BiasActivation}, {"conv2d", Conv2D},
+      {"conv2dBackpropInput", Conv2DBackpropInput}, {"conv2dBackpropFilter", Conv2DBackpropFilter},
+      {"maxPoolGrad", MaxPoolGrad}, {"segmentSum", SegmentSum}, {"sparseSoftmaxCE", SparseSoftmaxCE},
+      {"sparseSoftmaxCEGrad", SparseSoftmaxCEGrad}, {"softmax", Softmax}, {"causalSoftmax", CausalSoftmax},
+      {"softmaxGrad", SoftmaxGrad}, {"gelu", Gelu}, {"geluGrad", GeluGrad}, {"layerNorm", LayerNorm},
+      {"layerNormGrad", LayerNormGrad}, {"binary", Binary}, {"unary", Unary}, {"sum", Sum},
+      {"adamw", AdamW}, {"sumSquares", SumSquares}, {"blasInfo", BlasInfo}, {"setBlasThreads", SetBlasThreads},
+  };
+  for (const Entry &e : entries) {
+    napi_value fn;
+    napi_create_function(env, e.name, NAPI_AUTO_LENGTH, e.fn, nullptr, &fn);
+    napi_set_named_property(env, exports, e.name, fn);
+  }
+  return exports;
+}

@@ -1,0 +1,190 @@
+/**
+ * Every native kernel against TF.js's own cpu kernels (the reference) on random shapes: values,
+ * and gradients through tf.grads. The native path runs on its wasm host; the reference on stock cpu.
+ */
+import { tf, selectBackend, SeededRandom, gelu, layerNorm, causalSoftmax, sparseSoftmaxCrossEntropy } from '../../model/engine/index.js';
+
+const rng = new SeededRandom(1234);
+const rand = (shape: number[], scale = 1) => tf.tensor(rng.normalArray(shape.reduce((a, b) => a * b, 1), scale), shape);
+
+let hostBackend = 'cpu';
+beforeAll(async () => {
+  const info = await selectBackend();
+  hostBackend = info.tfBackend;
+  if (!info.nativeKernels) throw new Error(`native kernels are not loaded (${info.skipped.join('; ')}): build them with npm run build:native`);
+});
+
+function run(backend: string, fn: () => tf.Tensor | tf.Tensor[]): Float32Array[] {
+  tf.setBackend(backend);
+  return tf.tidy(() => {
+    const out = fn();
+    return (Array.isArray(out) ? out : [out]).map((t) => t.dataSync() as Float32Array);
+  });
+}
+
+function expectClose(fn: () => tf.Tensor | tf.Tensor[], reference?: () => tf.Tensor | tf.Tensor[], tol = 2e-5) {
+  const expected = run('cpu', reference ?? fn);
+  const actual = run(hostBackend, fn);
+  expect(actual.length).toBe(expected.length);
+  for (let k = 0; k < expected.length; k++) {
+    expect(actual[k].length).toBe(expected[k].length);
+    let worst = 0;
+    let scale = 1e-6;
+    for (let i = 0; i < expected[k].length; i++) {
+      worst = Math.max(worst, Math.abs(actual[k][i] - expected[k][i]));
+      scale = Math.max(scale, Math.abs(expected[k][i]));
+    }
+    expect(worst / scale).toBeLessThan(tol);
+  }
+}
+
+afterEach(() => tf.setBackend(hostBackend));
+
+describe('matMul', () => {
+  const cases: [number[], number[], boolean, boolean][] = [
+    [[7, 5], [5, 3], false, false],
+    [[5, 7], [5, 3], true, false],
+    [[7, 5], [3, 5], false, true],
+    [[5, 7], [3, 5], true, true],
+    [[4, 9, 6], [4, 6, 11], false, false],
+    [[2, 3, 6, 9], [2, 3, 11, 6], true, true],
+    [[4, 9, 6], [6, 11], false, false],
+    [[9, 6], [4, 6, 11], false, false],
+    [[1, 128], [128, 300], false, false],
+  ];
+  test.each(cases)('%j x %j (tA=%s, tB=%s)', (as, bs, ta, tb) => {
+    const a = rand(as);
+    const b = rand(bs);
+    expectClose(() => tf.matMul(a, b, ta, tb));
+    // TF.js's own BatchMatMul gradient does not reduce over broadcast batch dims, so only same-batch cases.
+    if (as.length !== bs.length) return;
+    expectClose(() => tf.grads((x: tf.Tensor, y: tf.Tensor) => tf.sum(tf.square(tf.matMul(x, y, ta, tb))))([a, b]));
+  });
+
+  test.each(['linear', 'relu', 'relu6', 'sigmoid', 'elu', 'leakyrelu'] as const)('fused matMul with bias and %s', (activation) => {
+    const a = rand([6, 8]);
+    const b = rand([5, 8]);
+    const bias = rand([5]);
+    expectClose(() => tf.fused.matMul({ a, b, transposeB: true, bias, activation }));
+    expectClose(() => tf.grads((x: tf.Tensor, y: tf.Tensor, z: tf.Tensor) =>
+      tf.sum(tf.fused.matMul({ a: x as tf.Tensor2D, b: y as tf.Tensor2D, transposeB: true, bias: z, activation })))([a, b, bias]));
+  });
+});
+
+describe('conv2d', () => {
+  const cases: [number[], number[], number, 'same' | 'valid', number][] = [
+    [[2, 9, 9, 3], [3, 3, 3, 4], 1, 'same', 1],
+    [[2, 8, 8, 3], [4, 4, 3, 5], 2, 'same', 1],
+    [[1, 10, 7, 2], [3, 2, 2, 3], 1, 'valid', 1],
+    [[2, 9, 9, 2], [3, 3, 2, 2], 1, 'same', 2],
+    [[3, 5, 5, 6], [1, 1, 6, 4], 1, 'valid', 1],
+    [[2, 32, 32, 3], [4, 4, 3, 8], 2, 'same', 1],
+  ];
+  test.each(cases)('x %j filter %j stride %d pad %s dilation %d', (xs, fs, stride, pad, dilation) => {
+    const x = rand(xs) as tf.Tensor4D;
+    const f = rand(fs) as tf.Tensor4D;
+    expectClose(() => tf.conv2d(x, f, stride, pad, 'NHWC', dilation));
+    if (dilation === 1) {
+      expectClose(() => tf.grads((a: tf.Tensor, b: tf.Tensor) =>
+        tf.sum(tf.square(tf.conv2d(a as tf.Tensor4D, b as tf.Tensor4D, stride, pad))))([x, f]), undefined, 1e-4);
+    }
+  });
+
+  test('fused conv2d with bias and relu', () => {
+    const x = rand([2, 8, 8, 3]) as tf.Tensor4D;
+    const filter = rand([3, 3, 3, 4]) as tf.Tensor4D;
+    const bias = rand([4]);
+    expectClose(() => tf.fused.conv2d({ x, filter, strides: 1, pad: 'same', bias, activation: 'relu' }));
+  });
+
+  test('maxPool gradient goes to the first maximum, also for all-negative windows', () => {
+    const x = rand([2, 6, 6, 3]) as tf.Tensor4D;
+    expectClose(() => tf.grad((a: tf.Tensor) => tf.sum(tf.mul(tf.maxPool(a as tf.Tensor4D, 2, 2, 'valid'), 1.5)))(x));
+    const negative = tf.tensor4d([-3, -1, -2, -4], [1, 2, 2, 1]);
+    expectClose(() => tf.grad((a: tf.Tensor) => tf.sum(tf.maxPool(a as tf.Tensor4D, 2, 2, 'valid')))(negative));
+  });
+});
+
+describe('elementwise and reductions', () => {
+  const shapes: [number[], number[]][] = [
+    [[4, 5], [4, 5]], [[4, 5], [5]], [[4, 5], [1]], [[4, 5], [4, 1]], [[2, 3, 4], [3, 4]], [[2, 3, 4], [2, 3, 1]],
+    [[5], [4, 5]], [[4, 1], [4, 5]], [[4, 1], [1, 5]], [[2, 1, 4], [3, 1]],
+  ];
+  test.each(shapes)('add/sub/mul/div %j with %j and their gradients', (as, bs) => {
+    const a = rand(as);
+    const b = tf.add(tf.abs(rand(bs)), 0.5);
+    for (const op of [tf.add, tf.sub, tf.mul, tf.div]) {
+      expectClose(() => op(a, b));
+      expectClose(() => tf.grads((x: tf.Tensor, y: tf.Tensor) => tf.sum(tf.square(op(x, y))))([a, b]));
+    }
+  });
+
+  test('unary ops', () => {
+    const x = rand([7, 9]);
+    const positive = tf.add(tf.abs(x), 0.1);
+    for (const op of [tf.exp, tf.tanh, tf.sigmoid, tf.square, tf.neg, tf.relu]) expectClose(() => op(x));
+    for (const op of [tf.log, tf.sqrt, tf.rsqrt]) expectClose(() => op(positive));
+  });
+
+  test.each([[[6, 7, 8], [0]], [[6, 7, 8], [2]], [[6, 7, 8], [1, 2]], [[6, 7, 8], [0, 1]], [[6, 7, 8], [1]], [[6, 7, 8], [0, 2]]])(
+    'sum of %j over axes %j', (shape, axes) => {
+      const x = rand(shape);
+      expectClose(() => tf.sum(x, axes));
+      expectClose(() => tf.sum(x, axes, true));
+    });
+
+  test('softmax and its gradient', () => {
+    const x = rand([5, 11], 3);
+    expectClose(() => tf.softmax(x));
+    expectClose(() => tf.grad((a: tf.Tensor) => tf.sum(tf.mul(tf.softmax(a), tf.range(0, 11))))(x));
+  });
+
+  test('embedding gradient (gather -> UnsortedSegmentSum)', () => {
+    const table = rand([10, 4]);
+    const ids = tf.tensor1d([3, 1, 3, 9, 0, 3], 'int32');
+    expectClose(() => tf.grad((t: tf.Tensor) => tf.sum(tf.square(tf.gather(t, ids))))(table));
+  });
+});
+
+describe('fused ops match their TF.js compositions', () => {
+  test('gelu', () => {
+    const x = rand([6, 10], 2);
+    const composed = (a: tf.Tensor) => tf.mul(tf.mul(0.5, a), tf.add(1, tf.tanh(tf.mul(Math.sqrt(2 / Math.PI), tf.add(a, tf.mul(0.044715, tf.pow(a, 3)))))));
+    expectClose(() => gelu(x), () => composed(x));
+    expectClose(() => tf.grad((a: tf.Tensor) => tf.sum(tf.mul(gelu(a), tf.range(0, 10))))(x),
+      () => tf.grad((a: tf.Tensor) => tf.sum(tf.mul(composed(a), tf.range(0, 10))))(x));
+  });
+
+  test('layerNorm', () => {
+    const x = rand([2, 5, 16]);
+    const g = rand([16]);
+    const b = rand([16]);
+    const composed = (a: tf.Tensor, gg: tf.Tensor, bb: tf.Tensor) => {
+      const { mean, variance } = tf.moments(a, -1, true);
+      return tf.add(tf.mul(tf.div(tf.sub(a, mean), tf.sqrt(tf.add(variance, 1e-5))), gg), bb);
+    };
+    const weight = rand([2, 5, 16]);
+    expectClose(() => layerNorm(x, g, b), () => composed(x, g, b));
+    expectClose(() => tf.grads((a: tf.Tensor, gg: tf.Tensor, bb: tf.Tensor) => tf.sum(tf.mul(layerNorm(a, gg, bb), weight)))([x, g, b]),
+      () => tf.grads((a: tf.Tensor, gg: tf.Tensor, bb: tf.Tensor) => tf.sum(tf.mul(composed(a, gg, bb), weight)))([x, g, b]), 1e-4);
+  });
+
+  test.each([[5, 5], [2, 6], [1, 7]])('causal softmax, %d queries over %d keys', (tq, tk) => {
+    const x = rand([2, 3, tq, tk], 2);
+    const weight = rand([2, 3, tq, tk]);
+    const mask = tf.tensor2d(Array.from({ length: tq * tk }, (_, k) => (k % tk <= Math.floor(k / tk) + tk - tq ? 0 : -1e30)), [tq, tk]);
+    const composed = (a: tf.Tensor) => tf.softmax(tf.add(tf.mul(a, 0.5), mask));
+    expectClose(() => causalSoftmax(x, 0.5), () => composed(x));
+    expectClose(() => tf.grad((a: tf.Tensor) => tf.sum(tf.mul(causalSoftmax(a, 0.5), weight)))(x),
+      () => tf.grad((a: tf.Tensor) => tf.sum(tf.mul(composed(a), weight)))(x));
+  });
+
+  test('sparse softmax cross-entropy ignores negative labels', () => {
+    const logits = rand([2, 3, 50], 3);
+    const labels = tf.tensor2d([[4, -1, 49], [0, 7, -1]], [2, 3], 'int32');
+    const composed = (l: tf.Tensor) => tf.neg(tf.sum(tf.mul(tf.reshape(tf.oneHot(tf.reshape(labels, [-1]), 50), [2, 3, 50]), tf.logSoftmax(l)), -1));
+    expectClose(() => sparseSoftmaxCrossEntropy(logits, labels), () => composed(logits));
+    expectClose(() => tf.grad((l: tf.Tensor) => tf.sum(sparseSoftmaxCrossEntropy(l, labels)))(logits),
+      () => tf.grad((l: tf.Tensor) => tf.sum(composed(l)))(logits));
+  });
+});
