@@ -12,6 +12,7 @@ import { registerConvKernels } from './kernels/conv.js';
 import { registerElementwiseKernels, registerSharingKernels } from './kernels/elementwise.js';
 import { registerFusedKernels } from './kernels/fused.js';
 import { registerJsFallbackKernels } from './kernels/js-fallback.js';
+import { registerSplitKernel } from './kernels/split.js';
 
 export const BACKEND_NAMES = ['tensorflow-gpu', 'tensorflow', 'native', 'wasm', 'cpu'] as const;
 export type BackendName = (typeof BACKEND_NAMES)[number];
@@ -50,6 +51,7 @@ async function tryTensorflow(pkg: string): Promise<string | null> {
 async function useWasmOrCpu(name: 'native' | 'wasm' | 'cpu', skipped: string[]): Promise<BackendInfo> {
   const host = name === 'cpu' ? 'cpu' : 'wasm';
   if (!(await tf.setBackend(host))) throw new BackendError(`the TF.js ${host} backend failed to initialise`);
+  if (host === 'wasm') registerSplitKernel(host);
   if (name === 'native') {
     const loaded = loadNativeAddon();
     if (!loaded.addon) throw new BackendError(`native kernels unavailable: ${loaded.reason}`);

@@ -1,0 +1,158 @@
+/**
+ * One backend's engine benchmark, run in its own process (kernel registrations are per process):
+ * `tsx bench/engine-steps.ts --backend native --json`. Prints one JSON object.
+ */
+import { tf, selectBackend, SeededRandom, AdamW, loadNativeAddon } from '../model/engine/index.js';
+import { GPT, KVCache, REFERENCE_CONFIG, lmLoss } from '../model/transformer/index.js';
+import { median, timeRuns } from './stats.js';
+
+const args = process.argv.slice(2);
+const option = (name: string, fallback: string) => {
+  const i = args.indexOf(`--${name}`);
+  return i >= 0 ? args[i + 1] : fallback;
+};
+const backend = option('backend', 'native');
+const gptSteps = Number(option('gpt-steps', '5'));
+const convSteps = Number(option('conv-steps', '10'));
+const only = option('only', 'sgemm,gpt,conv,generate').split(',');
+
+const info = await selectBackend(backend);
+const result: Record<string, unknown> = { backend: info.name, tfBackend: info.tfBackend, blas: info.blas };
+const rng = new SeededRandom(7);
+
+function gflops(m: number, n: number, k: number, ms: number) {
+  return (2 * m * n * k) / (ms * 1e6);
+}
+
+if (only.includes('sgemm')) {
+  const shapes: [number, number, number][] = [[512, 512, 512], [2048, 768, 768], [64, 768, 3072]];
+  const rows: Record<string, number> = {};
+  for (const [m, n, k] of shapes) {
+    const a = tf.tensor(rng.normalArray(m * k), [m, k]);
+    const b = tf.tensor(rng.normalArray(k * n), [k, n]);
+    tf.tidy(() => tf.matMul(a, b).dataSync());
+    const times = timeRuns(info.nativeKernels ? 15 : 3, () => tf.tidy(() => { tf.matMul(a, b).dataSync(); }));
+    const timesT = timeRuns(info.nativeKernels ? 15 : 3, () => tf.tidy(() => { tf.matMul(a, tf.transpose(b), false, true).dataSync(); }));
+    rows[`${m}x${n}x${k}`] = gflops(m, n, k, median(times));
+    rows[`${m}x${n}x${k} transB`] = gflops(m, n, k, median(timesT));
+    a.dispose();
+    b.dispose();
+  }
+  result.tfMatMulGflops = rows;
+  const addon = loadNativeAddon().addon;
+  if (addon && info.nativeKernels) {
+    const raw: Record<string, number> = {};
+    for (const [m, n, k] of shapes) {
+      const a = rng.normalArray(m * k);
+      const b = rng.normalArray(k * n);
+      const c = new Float32Array(m * n);
+      const times = timeRuns(15, () => addon.gemm(1, m, n, k, 0, 0, a, 0, b, 0, c, 1, 0));
+      raw[`${m}x${n}x${k}`] = gflops(m, n, k, median(times));
+    }
+    result.rawSgemmGflops = raw;
+  }
+}
+
+if (only.includes('gpt') && gptSteps > 0) {
+  const config = { ...REFERENCE_CONFIG };
+  const batch = 16;
+  const model = new GPT(config, rng);
+  const optimizer = new AdamW({ learningRate: 3e-4, weightDecay: 0 });
+  const T = config.blockSize;
+  const tokens = Int32Array.from({ length: batch * (T + 1) }, () => rng.int(config.vocabSize));
+  const inputs = new Int32Array(batch * T);
+  const labels = new Int32Array(batch * T);
+  for (let b = 0; b < batch; b++) {
+    inputs.set(tokens.subarray(b * (T + 1), b * (T + 1) + T), b * T);
+    labels.set(tokens.subarray(b * (T + 1) + 1, (b + 1) * (T + 1)), b * T);
+  }
+  const ids = tf.tensor2d(inputs, [batch, T], 'int32');
+  const targets = tf.tensor2d(labels, [batch, T], 'int32');
+  const losses: number[] = [];
+  const step = () => {
+    const { value, grads } = tf.variableGrads(() => lmLoss(model.forward(ids), targets, labels).loss, Object.values(model.variables));
+    optimizer.apply(model.variables, grads);
+    losses.push(value.dataSync()[0]);
+    value.dispose();
+    tf.dispose(grads);
+  };
+  step();
+  const times = timeRuns(gptSteps, step);
+  const ms = median(times);
+  result.gpt = { config, batch, stepMs: ms, stepsMs: times, tokensPerSecond: (batch * T) / (ms / 1000), losses, params: model.parameterCount };
+  ids.dispose();
+  targets.dispose();
+  optimizer.dispose();
+  model.dispose();
+}
+
+if (only.includes('conv') && convSteps > 0) {
+  const batch = 64;
+  const channels = [3, 64, 128, 256];
+  const filters = channels.slice(1).map((out, i) => {
+    const fanIn = 4 * 4 * channels[i];
+    const init = tf.tensor(rng.normalArray(16 * channels[i] * out, Math.sqrt(2 / fanIn)), [4, 4, channels[i], out]);
+    const v = tf.variable(init, true, `conv${i}`);
+    init.dispose();
+    return v;
+  });
+  const biases = channels.slice(1).map((out, i) => tf.variable(tf.zeros([out]), true, `conv${i}_bias`));
+  const variables: Record<string, tf.Variable> = {};
+  [...filters, ...biases].forEach((v) => { variables[v.name] = v; });
+  const images = tf.tensor4d(rng.uniformArray(batch * 32 * 32 * 3), [batch, 32, 32, 3]);
+  const optimizer = new AdamW({ learningRate: 1e-3, weightDecay: 0 });
+  const step = () => {
+    const { value, grads } = tf.variableGrads(() => {
+      let x: tf.Tensor4D = images;
+      for (let i = 0; i < filters.length; i++) {
+        x = tf.relu(tf.add(tf.conv2d(x, filters[i] as tf.Tensor4D, 2, 'same'), biases[i])) as tf.Tensor4D;
+      }
+      return tf.mean(tf.square(x)) as tf.Scalar;
+    }, Object.values(variables));
+    optimizer.apply(variables, grads);
+    value.dataSync();
+    value.dispose();
+    tf.dispose(grads);
+  };
+  step();
+  const times = timeRuns(convSteps, step);
+  const ms = median(times);
+  result.conv = { batch, stepMs: ms, stepsMs: times, imagesPerSecond: batch / (ms / 1000) };
+  images.dispose();
+  optimizer.dispose();
+  tf.dispose(Object.values(variables));
+}
+
+if (only.includes('generate')) {
+  const model = new GPT(REFERENCE_CONFIG, rng);
+  const promptLength = 16;
+  const newTokens = 64;
+  const runs: number[] = [];
+  for (let r = 0; r < 3; r++) {
+    const cache = new KVCache(model.config.nLayer);
+    const prompt = tf.tensor2d(Int32Array.from({ length: promptLength }, () => rng.int(model.config.vocabSize)), [1, promptLength], 'int32');
+    const start = performance.now();
+    let next = tf.tidy(() => {
+      const h = model.hidden(prompt, { cache });
+      return tf.argMax(tf.reshape(model.logits(tf.slice(h, [0, promptLength - 1, 0], [1, 1, -1])), [-1]));
+    });
+    for (let i = 0; i < newTokens; i++) {
+      const id = next.dataSync()[0];
+      next.dispose();
+      if (i === newTokens - 1) break;
+      next = tf.tidy(() => {
+        const h = model.hidden(tf.tensor2d([id], [1, 1], 'int32'), { cache });
+        return tf.argMax(tf.reshape(model.logits(h), [-1]));
+      });
+    }
+    runs.push(performance.now() - start);
+    cache.dispose();
+    prompt.dispose();
+  }
+  const ms = median(runs);
+  result.generate = { promptLength, newTokens, ms, tokensPerSecond: newTokens / (ms / 1000) };
+  model.dispose();
+}
+
+result.numTensors = tf.memory().numTensors;
+console.log(JSON.stringify(result));

@@ -1,0 +1,95 @@
+"""PyTorch yardstick for `npm run bench` (never a dependency): the same reference GPT training step
+and DIM conv step as bench/engine-steps.ts, timed the same way (median of N steps after one warm-up).
+Run with Debian's python3-torch: /usr/bin/python3 bench/torch_reference.py --gpt-steps 5 --conv-steps 10
+Prints one JSON object."""
+import argparse, json, math, time
+import torch
+import torch.nn as nn
+import torch.nn.functional as F
+
+p = argparse.ArgumentParser()
+p.add_argument('--gpt-steps', type=int, default=5)
+p.add_argument('--conv-steps', type=int, default=10)
+p.add_argument('--threads', type=int, default=1)
+args = p.parse_args()
+torch.set_num_threads(args.threads)
+torch.manual_seed(0)
+
+
+class Block(nn.Module):
+    def __init__(self, d, h):
+        super().__init__()
+        self.h = h
+        self.ln_1, self.ln_2 = nn.LayerNorm(d), nn.LayerNorm(d)
+        self.c_attn, self.c_proj = nn.Linear(d, 3 * d), nn.Linear(d, d)
+        self.c_fc, self.mlp_proj = nn.Linear(d, 4 * d), nn.Linear(4 * d, d)
+
+    def forward(self, x):
+        B, T, D = x.shape
+        q, k, v = self.c_attn(self.ln_1(x)).split(D, dim=2)
+        q, k, v = [t.view(B, T, self.h, D // self.h).transpose(1, 2) for t in (q, k, v)]
+        att = (q @ k.transpose(-2, -1)) / math.sqrt(D // self.h)
+        mask = torch.ones(T, T, dtype=torch.bool).tril()
+        att = att.masked_fill(~mask, float('-inf')).softmax(-1)
+        y = (att @ v).transpose(1, 2).reshape(B, T, D)
+        x = x + self.c_proj(y)
+        return x + self.mlp_proj(F.gelu(self.c_fc(self.ln_2(x)), approximate='tanh'))
+
+
+class GPT(nn.Module):
+    def __init__(self, V=8000, T=128, L=6, H=4, D=256):
+        super().__init__()
+        self.wte, self.wpe = nn.Embedding(V, D), nn.Embedding(T, D)
+        self.blocks = nn.ModuleList([Block(D, H) for _ in range(L)])
+        self.ln_f = nn.LayerNorm(D)
+
+    def forward(self, idx):
+        x = self.wte(idx) + self.wpe(torch.arange(idx.shape[1]))
+        for b in self.blocks:
+            x = b(x)
+        return self.ln_f(x) @ self.wte.weight.t()
+
+
+def timed(step, n):
+    step()
+    times = []
+    for _ in range(n):
+        t0 = time.perf_counter()
+        step()
+        times.append((time.perf_counter() - t0) * 1000)
+    times.sort()
+    return times[len(times) // 2], times
+
+
+result = {'torch': torch.__version__, 'threads': torch.get_num_threads()}
+if args.gpt_steps > 0:
+    model = GPT()
+    opt = torch.optim.Adam(model.parameters(), lr=3e-4)
+    idx = torch.randint(0, 8000, (16, 128))
+    tgt = torch.randint(0, 8000, (16, 128))
+
+    def gpt_step():
+        loss = F.cross_entropy(model(idx).view(-1, 8000), tgt.view(-1))
+        opt.zero_grad()
+        loss.backward()
+        opt.step()
+        loss.item()
+    ms, times = timed(gpt_step, args.gpt_steps)
+    result['gpt'] = {'stepMs': ms, 'stepsMs': times, 'tokensPerSecond': 16 * 128 / (ms / 1000)}
+
+if args.conv_steps > 0:
+    convs = nn.Sequential(nn.Conv2d(3, 64, 4, 2, 1), nn.ReLU(), nn.Conv2d(64, 128, 4, 2, 1), nn.ReLU(),
+                          nn.Conv2d(128, 256, 4, 2, 1), nn.ReLU())
+    opt = torch.optim.Adam(convs.parameters(), lr=1e-3)
+    images = torch.rand(64, 3, 32, 32)
+
+    def conv_step():
+        loss = convs(images).square().mean()
+        opt.zero_grad()
+        loss.backward()
+        opt.step()
+        loss.item()
+    ms, times = timed(conv_step, args.conv_steps)
+    result['conv'] = {'stepMs': ms, 'stepsMs': times, 'imagesPerSecond': 64 / (ms / 1000)}
+
+print(json.dumps(result))

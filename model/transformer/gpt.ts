@@ -1,0 +1,162 @@
+/**
+ * A GPT-2 transformer in TF.js (DESIGN §5): learned positions, pre-LayerNorm blocks, tanh-GELU MLP,
+ * tied LM head, dropout. Weight names and layouts follow Hugging Face GPT-2 (Conv1D stores
+ * [in, out]), so a GPT-2 / DialoGPT `model.safetensors` maps onto `variables` one to one.
+ * Structure after nanoGPT's model.py; the heavy ops go through the engine's fused kernels.
+ */
+import { tf, SeededRandom, gelu, layerNorm, causalSoftmax } from '../engine/index.js';
+import { GPTConfigSchema, type GPTConfig } from './config.js';
+import { KVCache } from './kv-cache.js';
+
+export interface ForwardOptions {
+  /** Dropout on (needs `random`). */
+  training?: boolean;
+  random?: SeededRandom;
+  /** Keys/values of earlier positions; this call appends its own. */
+  cache?: KVCache;
+}
+
+export class GPTShapeError extends Error {
+  override name = 'GPTShapeError';
+}
+
+/** HF GPT-2 parameter names of one block. */
+export function blockParameterNames(i: number): string[] {
+  const p = `transformer.h.${i}`;
+  return [
+    `${p}.ln_1.weight`, `${p}.ln_1.bias`, `${p}.attn.c_attn.weight`, `${p}.attn.c_attn.bias`,
+    `${p}.attn.c_proj.weight`, `${p}.attn.c_proj.bias`, `${p}.ln_2.weight`, `${p}.ln_2.bias`,
+    `${p}.mlp.c_fc.weight`, `${p}.mlp.c_fc.bias`, `${p}.mlp.c_proj.weight`, `${p}.mlp.c_proj.bias`,
+  ];
+}
+
+/** Every parameter's HF name and shape for a config. */
+export function parameterShapes(config: GPTConfig): Map<string, number[]> {
+  const { vocabSize: V, blockSize: T, dModel: D, nLayer } = config;
+  const shapes = new Map<string, number[]>([['transformer.wte.weight', [V, D]], ['transformer.wpe.weight', [T, D]]]);
+  for (let i = 0; i < nLayer; i++) {
+    const [ln1w, ln1b, attnW, attnB, projW, projB, ln2w, ln2b, fcW, fcB, mlpProjW, mlpProjB] = blockParameterNames(i);
+    shapes.set(ln1w, [D]).set(ln1b, [D]).set(attnW, [D, 3 * D]).set(attnB, [3 * D]).set(projW, [D, D]).set(projB, [D])
+      .set(ln2w, [D]).set(ln2b, [D]).set(fcW, [D, 4 * D]).set(fcB, [4 * D]).set(mlpProjW, [4 * D, D]).set(mlpProjB, [D]);
+  }
+  shapes.set('transformer.ln_f.weight', [D]).set('transformer.ln_f.bias', [D]);
+  return shapes;
+}
+
+export class GPT {
+  readonly config: GPTConfig;
+  readonly variables: Record<string, tf.Variable>;
+
+  /**
+   * New weights drawn from `random` as GPT-2 initialises them (N(0, 0.02); residual projections
+   * scaled by 1/sqrt(2 nLayer); zero biases; unit LayerNorm gains), or the given arrays.
+   */
+  constructor(config: GPTConfig, init: SeededRandom | Map<string, Float32Array>) {
+    this.config = GPTConfigSchema.parse(config);
+    this.variables = {};
+    const residualStd = 0.02 / Math.sqrt(2 * this.config.nLayer);
+    for (const [name, shape] of parameterShapes(this.config)) {
+      const size = shape.reduce((a, b) => a * b, 1);
+      let values: Float32Array;
+      if (init instanceof Map) {
+        const given = init.get(name);
+        if (!given) throw new GPTShapeError(`weights are missing parameter '${name}'`);
+        if (given.length !== size) throw new GPTShapeError(`parameter '${name}' has ${given.length} values, expected shape [${shape}]`);
+        values = given;
+      } else if (name.endsWith('.bias')) {
+        values = new Float32Array(size);
+      } else if (/ln_\d\.weight$|ln_f\.weight$/.test(name)) {
+        values = new Float32Array(size).fill(1);
+      } else {
+        values = init.normalArray(size, /c_proj\.weight$/.test(name) ? residualStd : 0.02);
+      }
+      const initial = tf.tensor(values, shape);
+      this.variables[name] = tf.variable(initial, true, name);
+      initial.dispose();
+    }
+  }
+
+  get parameterCount(): number {
+    return Object.values(this.variables).reduce((n, v) => n + v.size, 0);
+  }
+
+  private v(name: string): tf.Variable {
+    return this.variables[name];
+  }
+
+  private dropout(x: tf.Tensor, options: ForwardOptions): tf.Tensor {
+    const rate = this.config.dropout;
+    if (!options.training || rate === 0) return x;
+    if (!options.random) throw new Error('GPT.forward: training with dropout needs a SeededRandom');
+    return tf.dropout(x, rate, undefined, options.random.opSeed());
+  }
+
+  /** Linear layer with HF Conv1D layout: x [N, in] @ W [in, out] + b. */
+  private linear(x: tf.Tensor2D, weight: string, bias: string): tf.Tensor2D {
+    return tf.fused.matMul({ a: x, b: this.v(weight) as tf.Tensor2D, bias: this.v(bias) }) as tf.Tensor2D;
+  }
+
+  /**
+   * Hidden states after the final LayerNorm, [batch, time, dModel], for token ids [batch, time].
+   * With a cache, positions continue after the cached ones.
+   */
+  hidden(ids: tf.Tensor2D, options: ForwardOptions = {}): tf.Tensor3D {
+    const [B, T] = ids.shape;
+    const { dModel: D, nHead: H, nLayer, blockSize, layerNormEpsilon: eps } = this.config;
+    const past = options.cache?.length ?? 0;
+    if (past + T > blockSize) {
+      throw new GPTShapeError(`sequence of ${past + T} positions exceeds the model's block size ${blockSize}`);
+    }
+    if (ids.dtype !== 'int32') throw new GPTShapeError(`token ids must be int32, got ${ids.dtype}`);
+    const dh = D / H;
+    return tf.tidy(() => {
+      const tokens = tf.gather(this.v('transformer.wte.weight'), tf.reshape(ids, [-1]));
+      const positions = tf.slice(this.v('transformer.wpe.weight'), [past, 0], [T, D]);
+      let x = tf.reshape(tf.add(tf.reshape(tokens, [B, T, D]), positions), [B * T, D]) as tf.Tensor2D;
+      x = this.dropout(x, options) as tf.Tensor2D;
+      const heads = (t: tf.Tensor) => tf.transpose(tf.reshape(t, [B, T, H, dh]), [0, 2, 1, 3]) as tf.Tensor4D;
+      for (let i = 0; i < nLayer; i++) {
+        const p = `transformer.h.${i}`;
+        const h1 = layerNorm(x, this.v(`${p}.ln_1.weight`), this.v(`${p}.ln_1.bias`), eps) as tf.Tensor2D;
+        const qkv = this.linear(h1, `${p}.attn.c_attn.weight`, `${p}.attn.c_attn.bias`);
+        const [q, k, v] = tf.split(qkv, 3, 1).map(heads);
+        const kv = options.cache ? options.cache.append(i, k, v) : { k, v };
+        const scores = tf.matMul(q, kv.k, false, true);
+        const probs = this.dropout(causalSoftmax(scores, 1 / Math.sqrt(dh)), options);
+        const attended = tf.reshape(tf.transpose(tf.matMul(probs, kv.v), [0, 2, 1, 3]), [B * T, D]) as tf.Tensor2D;
+        x = tf.add(x, this.dropout(this.linear(attended, `${p}.attn.c_proj.weight`, `${p}.attn.c_proj.bias`), options));
+        const h2 = layerNorm(x, this.v(`${p}.ln_2.weight`), this.v(`${p}.ln_2.bias`), eps) as tf.Tensor2D;
+        const mlp = gelu(this.linear(h2, `${p}.mlp.c_fc.weight`, `${p}.mlp.c_fc.bias`));
+        x = tf.add(x, this.dropout(this.linear(mlp, `${p}.mlp.c_proj.weight`, `${p}.mlp.c_proj.bias`), options));
+      }
+      const out = layerNorm(x, this.v('transformer.ln_f.weight'), this.v('transformer.ln_f.bias'), eps);
+      return tf.reshape(out, [B, T, D]) as tf.Tensor3D;
+    });
+  }
+
+  /** Next-token logits from hidden states through the tied embedding: [..., dModel] -> [..., vocab]. */
+  logits(hidden: tf.Tensor): tf.Tensor {
+    return tf.tidy(() => {
+      const D = this.config.dModel;
+      const flat = tf.reshape(hidden, [-1, D]) as tf.Tensor2D;
+      const out = tf.matMul(flat, this.v('transformer.wte.weight') as tf.Tensor2D, false, true);
+      return tf.reshape(out, [...hidden.shape.slice(0, -1), this.config.vocabSize]);
+    });
+  }
+
+  /** Logits for every position, [batch, time, vocab]. */
+  forward(ids: tf.Tensor2D, options: ForwardOptions = {}): tf.Tensor3D {
+    return tf.tidy(() => this.logits(this.hidden(ids, options)) as tf.Tensor3D);
+  }
+
+  /** Weights as HF-named Float32Arrays (for safetensors). */
+  weights(): Map<string, { shape: number[]; data: Float32Array }> {
+    const out = new Map<string, { shape: number[]; data: Float32Array }>();
+    for (const [name, v] of Object.entries(this.variables)) out.set(name, { shape: v.shape, data: v.dataSync() as Float32Array });
+    return out;
+  }
+
+  dispose(): void {
+    for (const v of Object.values(this.variables)) v.dispose();
+  }
+}

@@ -1,0 +1,4 @@
+export { GPT, GPTShapeError, parameterShapes, blockParameterNames, type ForwardOptions } from './gpt.js';
+export { GPTConfigSchema, REFERENCE_CONFIG, type GPTConfig } from './config.js';
+export { KVCache } from './kv-cache.js';
+export { lmLoss, IGNORE_LABEL } from './lm-loss.js';
