@@ -1,0 +1,48 @@
+/**
+ * The `demi` command. Each sub-command lives in its own module and is loaded on demand, so
+ * `demi --help` starts fast and a sub-command's dependencies load only when it runs.
+ */
+import { CliError } from './errors.js';
+
+interface Command {
+  summary: string;
+  load: () => Promise<(argv: string[]) => Promise<void>>;
+}
+
+const commands: Record<string, Command> = {
+  engine: {
+    summary: 'print the selected TF.js backend and the BLAS facts of the native kernels',
+    load: async () => (await import('./engine-command.js')).engineCommand,
+  },
+  synthetic: {
+    summary: 'the synthetic MI experiment: estimated vs true MI for InfoNCE, NWJ, JSD, DV and DEMI',
+    load: async () => (await import('../model/synthetic/command.js')).syntheticCommand,
+  },
+};
+
+function usage(): string {
+  const width = Math.max(...Object.keys(commands).map((c) => c.length));
+  return ['usage: demi <command> [options]   (demi <command> --help for its options)', '', 'commands:',
+    ...Object.entries(commands).map(([name, c]) => `  ${name.padEnd(width)}  ${c.summary}`)].join('\n');
+}
+
+async function main(argv: string[]): Promise<void> {
+  const [name, ...rest] = argv;
+  if (!name || name === '--help' || name === '-h' || name === 'help') {
+    console.log(usage());
+    return;
+  }
+  const command = commands[name];
+  if (!command) throw new CliError(`unknown command '${name}'\n\n${usage()}`);
+  const run = await command.load();
+  await run(rest);
+}
+
+main(process.argv.slice(2)).catch((err: unknown) => {
+  const error = err as Error;
+  // The project's typed errors (CliError, BoundsError, ...) carry a message that says what was wrong
+  // and what to do; a plain Error or TypeError is a bug, shown with its stack.
+  const generic = ['Error', 'TypeError', 'RangeError', 'ReferenceError'].includes(error.name);
+  console.error(error instanceof CliError || !generic ? `demi: ${error.message}` : error.stack ?? String(error));
+  process.exitCode = 1;
+});
