@@ -15,11 +15,6 @@ const PY_WS_RUN = new RegExp(`[${PY_WHITESPACE_CLASS}]+`, 'u');
 const PY_WS_TRAILING = new RegExp(`[${PY_WHITESPACE_CLASS}]+$`, 'u');
 const PY_WS_LEADING = new RegExp(`^[${PY_WHITESPACE_CLASS}]+`, 'u');
 
-/** True when `ch` (one code point) is whitespace for Python's `str.isspace()`. */
-export function isPythonWhitespace(ch: string): boolean {
-  return PY_WS_LEADING.test(ch);
-}
-
 /** Python's `s.split()` with no argument: split on runs of whitespace, no empty strings. */
 export function pySplit(s: string): string[] {
   if (s.length === 0) return [];
