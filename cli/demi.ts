@@ -14,6 +14,10 @@ const commands: Record<string, Command> = {
     summary: 'print the selected TF.js backend and the BLAS facts of the native kernels',
     load: async () => (await import('./engine-command.js')).engineCommand,
   },
+  train: {
+    summary: 'train a model: demi train dialogue (LM + DEMI) | vision (DIM / DEMI)',
+    load: async () => (await import('./train-command.js')).trainCommand,
+  },
   synthetic: {
     summary: 'the synthetic MI experiment: estimated vs true MI for InfoNCE, NWJ, JSD, DV and DEMI',
     load: async () => (await import('../model/synthetic/command.js')).syntheticCommand,

@@ -1,0 +1,52 @@
+/**
+ * Minimal flag parsing for the sub-commands: `--name value`, `--flag`, repeated `--set k=v`.
+ * Unknown flags are errors, so a typo never silently falls back to a default.
+ */
+import { CliError } from './errors.js';
+
+export interface FlagSpec {
+  /** Flags that take a value. */
+  values: string[];
+  /** Flags that are switches. */
+  switches?: string[];
+  /** Flags that may repeat (collected in order). */
+  repeated?: string[];
+}
+
+export interface ParsedArgs {
+  values: Record<string, string>;
+  switches: Set<string>;
+  repeated: Record<string, string[]>;
+  positional: string[];
+}
+
+export function parseArgs(argv: string[], spec: FlagSpec): ParsedArgs {
+  const out: ParsedArgs = { values: {}, switches: new Set(), repeated: {}, positional: [] };
+  for (let i = 0; i < argv.length; i++) {
+    const arg = argv[i];
+    if (!arg.startsWith('--')) {
+      out.positional.push(arg);
+      continue;
+    }
+    const [name, inline] = arg.slice(2).split(/=(.*)/s, 2) as [string, string | undefined];
+    const takeValue = () => {
+      if (inline !== undefined) return inline;
+      const next = argv[++i];
+      if (next === undefined) throw new CliError(`--${name} needs a value`);
+      return next;
+    };
+    if (spec.repeated?.includes(name)) (out.repeated[name] ??= []).push(takeValue());
+    else if (spec.values.includes(name)) out.values[name] = takeValue();
+    else if (spec.switches?.includes(name)) out.switches.add(name);
+    else throw new CliError(`unknown option --${name}`);
+  }
+  return out;
+}
+
+export function numberFlag(args: ParsedArgs, name: string): number | undefined {
+  const raw = args.values[name];
+  if (raw === undefined) return undefined;
+  const value = Number(raw);
+  if (!Number.isFinite(value)) throw new CliError(`--${name} must be a number, got '${raw}'`);
+  return value;
+}

@@ -1,0 +1,63 @@
+/**
+ * Typed errors of the dialogue readers and downloader. Each names the file and where in it (line
+ * for line formats, entry for JSON formats), says what was wrong and what to do.
+ */
+
+/** Where in a file a problem is: a 1-based line, an entry (index or id), or both. */
+export interface FileLocation {
+  line?: number;
+  entry?: number | string;
+}
+
+function where(file: string, at: FileLocation): string {
+  const parts: string[] = [];
+  if (at.line !== undefined) parts.push(`line ${at.line}`);
+  if (at.entry !== undefined) parts.push(`entry ${typeof at.entry === 'number' ? at.entry : JSON.stringify(at.entry)}`);
+  return parts.length > 0 ? `${file} (${parts.join(', ')})` : file;
+}
+
+/** The file does not have the format its reader expects. */
+export class DatasetFormatError extends Error {
+  override name = 'DatasetFormatError';
+  readonly line?: number;
+  readonly entry?: number | string;
+  constructor(
+    readonly file: string,
+    at: FileLocation,
+    readonly problem: string,
+    hint = 'check that the file is the format this reader expects, or re-download it',
+  ) {
+    super(`${where(file, at)}: ${problem}; ${hint}`);
+    this.line = at.line;
+    this.entry = at.entry;
+  }
+}
+
+/** A download failed (HTTP status, network, missing file behind a file:// URL). */
+export class DownloadError extends Error {
+  override name = 'DownloadError';
+  constructor(
+    readonly url: string,
+    problem: string,
+  ) {
+    super(
+      `download of ${url} failed: ${problem}. Check the network, or download the file yourself and pass ` +
+        `its local path (option "path"), or point "url" at a mirror.`,
+    );
+  }
+}
+
+/** The downloaded (or cached) bytes do not have the expected SHA-256. */
+export class ChecksumMismatchError extends Error {
+  override name = 'ChecksumMismatchError';
+  constructor(
+    readonly source: string,
+    readonly expected: string,
+    readonly actual: string,
+  ) {
+    super(
+      `${source}: SHA-256 is ${actual}, expected ${expected}. The file is corrupt, truncated, or a ` +
+        `different version; it was not kept. Retry, or check the URL.`,
+    );
+  }
+}

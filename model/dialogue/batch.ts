@@ -1,0 +1,83 @@
+/**
+ * A training batch for the LM + DEMI objective (DESIGN §5), as typed arrays:
+ * - the LM pass over context + response: ids [B, T], labels [B, T] (-1 on context and padding, so
+ *   the loss counts response tokens and EOS only), and the position of each context's last token
+ *   (its hidden state is f's input: causal attention means it has seen the context alone);
+ * - the response-alone pass: [sep, r_1 .. r_n] [B, Ty], and for each level k = 1..M the position
+ *   ending the prefix y(k) = the first ceil(k n / M) response tokens (so y never sees x);
+ * - with the context split: the last context turn alone, and where it ends.
+ */
+import type { DialogueFormat, EncodedExample } from './format.js';
+import { IGNORE_LABEL } from '../transformer/index.js';
+
+export interface DialogueBatch {
+  size: number;
+  T: number;
+  ids: Int32Array;
+  labels: Int32Array;
+  /** Index (within a row of `ids`) of the last context token. */
+  contextEnd: Int32Array;
+  Ty: number;
+  responseIds: Int32Array;
+  /** [M * size]: level-major positions in `responseIds` rows ending each prefix. */
+  prefixEnds: Int32Array;
+  levels: number;
+  /** Last context turn alone (context split), [size, Tu], and its last position. */
+  Tu: number;
+  lastTurnIds: Int32Array;
+  lastTurnEnd: Int32Array;
+  /** Labelled positions (response tokens + EOS). */
+  responseTokens: number;
+  /** Real (non-padding) positions of the LM pass. */
+  inputTokens: number;
+}
+
+/** Prefix lengths ceil(k n / M), k = 1..M, each at least 1 token when n >= 1. */
+export function prefixLengths(n: number, levels: number): number[] {
+  return Array.from({ length: levels }, (_, k) => Math.max(Math.min(n, 1), Math.ceil(((k + 1) * n) / levels)));
+}
+
+/** The last turn of an encoded context (the tokens after the second-to-last separator). */
+export function lastTurn(contextIds: readonly number[], sepId: number): number[] {
+  let start = contextIds.length - 1;
+  while (start > 0 && contextIds[start - 1] !== sepId) start--;
+  return contextIds.slice(start);
+}
+
+export function makeDialogueBatch(examples: readonly EncodedExample[], format: DialogueFormat, levels: number): DialogueBatch {
+  const size = examples.length;
+  if (size === 0) throw new Error('makeDialogueBatch: empty batch');
+  const fulls = examples.map((e) => [...e.contextIds, ...e.responseIds, format.eosId]);
+  const T = Math.max(...fulls.map((f) => f.length - 1));
+  const Ty = Math.max(...examples.map((e) => e.responseIds.length + 1));
+  const turns = examples.map((e) => lastTurn(e.contextIds, format.sepId));
+  const Tu = Math.max(...turns.map((t) => t.length));
+  const ids = new Int32Array(size * T).fill(format.padId);
+  const labels = new Int32Array(size * T).fill(IGNORE_LABEL);
+  const contextEnd = new Int32Array(size);
+  const responseIds = new Int32Array(size * Ty).fill(format.padId);
+  const prefixEnds = new Int32Array(levels * size);
+  const lastTurnIds = new Int32Array(size * Tu).fill(format.padId);
+  const lastTurnEnd = new Int32Array(size);
+  let responseTokens = 0;
+  examples.forEach((e, b) => {
+    const full = fulls[b];
+    const c = e.contextIds.length;
+    if (c === 0) throw new Error('makeDialogueBatch: an example has an empty context');
+    for (let t = 0; t < full.length - 1; t++) {
+      ids[b * T + t] = full[t];
+      if (t + 1 >= c) {
+        labels[b * T + t] = full[t + 1];
+        responseTokens++;
+      }
+    }
+    contextEnd[b] = c - 1;
+    responseIds[b * Ty] = format.sepId;
+    e.responseIds.forEach((id, j) => { responseIds[b * Ty + 1 + j] = id; });
+    prefixLengths(e.responseIds.length, levels).forEach((len, k) => { prefixEnds[k * size + b] = len; });
+    turns[b].forEach((id, j) => { lastTurnIds[b * Tu + j] = id; });
+    lastTurnEnd[b] = turns[b].length - 1;
+  });
+  const inputTokens = fulls.reduce((n, f) => n + f.length - 1, 0);
+  return { size, T, ids, labels, contextEnd, Ty, responseIds, prefixEnds, levels, Tu, lastTurnIds, lastTurnEnd, responseTokens, inputTokens };
+}

@@ -1,0 +1,49 @@
+/**
+ * The DEMI critic's projections (DESIGN §5): f(x) = W_f h_x and g(y(k)) = W_g h_y(k), both
+ * L2-normalised, scored as <f, g> / tau. Normalised projections keep the scores in [-1/tau, 1/tau],
+ * so tau alone sets how sharp the critic can be and the LM's hidden states cannot blow it up.
+ */
+import { tf, SeededRandom } from '../engine/index.js';
+
+export const F_PROJECTION = 'demi.f_proj.weight';
+export const G_PROJECTION = 'demi.g_proj.weight';
+
+export class DemiHeads {
+  readonly variables: Record<string, tf.Variable>;
+
+  constructor(dModel: number, projectionDim: number, init: SeededRandom | Map<string, Float32Array>) {
+    this.variables = {};
+    for (const name of [F_PROJECTION, G_PROJECTION]) {
+      const size = dModel * projectionDim;
+      const values = init instanceof Map ? init.get(name) : init.normalArray(size, 1 / Math.sqrt(dModel));
+      if (!values || values.length !== size) throw new Error(`DEMI heads: '${name}' missing or not [${dModel}, ${projectionDim}]`);
+      const t = tf.tensor(values, [dModel, projectionDim]);
+      this.variables[name] = tf.variable(t, true, name);
+      t.dispose();
+    }
+  }
+
+  private project(h: tf.Tensor2D, name: string): tf.Tensor2D {
+    return tf.tidy(() => {
+      const z = tf.matMul(h, this.variables[name] as tf.Tensor2D);
+      return tf.div(z, tf.sqrt(tf.add(tf.sum(tf.square(z), 1, true), 1e-8))) as tf.Tensor2D;
+    });
+  }
+
+  f(h: tf.Tensor2D): tf.Tensor2D {
+    return this.project(h, F_PROJECTION);
+  }
+
+  g(h: tf.Tensor2D): tf.Tensor2D {
+    return this.project(h, G_PROJECTION);
+  }
+
+  /** S[i][j] = <f(x_j), g(y_i)> / tau: responses on rows, contexts on columns, positives on the diagonal. */
+  static scores(fx: tf.Tensor2D, gy: tf.Tensor2D, tau: number): tf.Tensor2D {
+    return tf.tidy(() => tf.div(tf.matMul(gy, fx, false, true), tau) as tf.Tensor2D);
+  }
+
+  dispose(): void {
+    for (const v of Object.values(this.variables)) v.dispose();
+  }
+}

@@ -1,0 +1,63 @@
+/**
+ * How dialogue text becomes token ids for the LM (DESIGN §5): turns joined by a separator token,
+ * the response ended by EOS:
+ *   turn_1 <sep> turn_2 <sep> ... turn_n <sep> response <eos>
+ * Tokenizers without a separator (GPT-2 / DialoGPT) use EOS between turns, as DialoGPT does.
+ */
+import type { Tokenizer } from '../../data/tokenizer/index.js';
+import { fitContext } from '../../data/dialogue/index.js';
+
+export interface DialogueFormat {
+  sepId: number;
+  eosId: number;
+  padId: number;
+}
+
+export class DialogueFormatError extends Error {
+  override name = 'DialogueFormatError';
+}
+
+export function dialogueFormat(tokenizer: Pick<Tokenizer, 'sepId' | 'eosId' | 'padId' | 'file'>): DialogueFormat {
+  const sepId = tokenizer.sepId ?? tokenizer.eosId;
+  const eosId = tokenizer.eosId ?? tokenizer.sepId;
+  if (sepId === undefined || eosId === undefined) {
+    throw new DialogueFormatError(`tokenizer ${tokenizer.file} has neither a separator nor an EOS token; train one with a <sep> symbol (demi tokenizer train)`);
+  }
+  return { sepId, eosId, padId: tokenizer.padId ?? eosId };
+}
+
+export interface EncodedExample {
+  /** Context turns, each followed by the separator; ends with the separator. */
+  contextIds: number[];
+  /** Response tokens, without EOS. */
+  responseIds: number[];
+}
+
+export interface EncodeOptions {
+  blockSize: number;
+  /** Longest response kept (its tail is cut); default blockSize / 2. */
+  maxResponseTokens?: number;
+}
+
+/**
+ * Context ids for `turns` within `budget` tokens: whole turns dropped from the front; if even the
+ * last turn alone is too long, its most recent tokens are kept.
+ */
+export function encodeContext(turns: readonly string[], tokenizer: Pick<Tokenizer, 'encode'>, format: DialogueFormat, budget: number): number[] {
+  const encoded = turns.map((t) => [...tokenizer.encode(t), format.sepId]);
+  let kept = fitContext(encoded, (ids) => ids.length, budget);
+  if (kept.length === 0 && encoded.length > 0 && budget >= 2) {
+    const last = encoded[encoded.length - 1];
+    kept = [[...last.slice(0, -1).slice(-(budget - 1)), format.sepId]];
+  }
+  return kept.flat();
+}
+
+export function encodeExample(contextTurns: readonly string[], response: string, tokenizer: Pick<Tokenizer, 'encode'>,
+  format: DialogueFormat, options: EncodeOptions): EncodedExample {
+  const maxResponse = options.maxResponseTokens ?? Math.floor(options.blockSize / 2);
+  const responseIds = tokenizer.encode(response).slice(0, maxResponse);
+  // The LM input is context + response + EOS minus its last token: at most blockSize positions.
+  const contextIds = encodeContext(contextTurns, tokenizer, format, options.blockSize - responseIds.length);
+  return { contextIds, responseIds };
+}

@@ -1,0 +1,10 @@
+export { dialogueFormat, encodeExample, encodeContext, DialogueFormatError, type DialogueFormat, type EncodedExample, type EncodeOptions } from './format.js';
+export { makeDialogueBatch, prefixLengths, lastTurn, type DialogueBatch } from './batch.js';
+export { DemiHeads, F_PROJECTION, G_PROJECTION } from './demi-heads.js';
+export { dialogueLoss, type DemiObjectiveConfig, type DialogueLossOutput } from './objective.js';
+export { ExampleBatcher, type BatcherState } from './batcher.js';
+export { DialogueTask, miTermNames } from './task.js';
+export { DialogueTrainConfigSchema, loadDialogueTrainConfig, applyOverrides, ConfigError, type DialogueTrainConfig } from './config.js';
+export { loadEpisodes } from './corpus.js';
+export { loadDialogueModel, newDialogueModel, tokenizerFileEntry, CHECKPOINT_FORMAT, type LoadedDialogueModel, type DialogueModelConfig } from './checkpoint.js';
+export { trainDialogue, DAILYDIALOG_LICENSE } from './train-dialogue.js';

@@ -1,0 +1,77 @@
+/**
+ * The dialogue objective (DESIGN §5): LM NLL on response tokens - lambda * I_DEMI.
+ *
+ * Split 'response' (the card): x = context, y = response, y(k) = its first ceil(k|y|/M) tokens.
+ *   S_k[i][j] = <f(x_j), g(y_i(k))> / tau; I_DEMI = InfoNCE(S_1) + sum_k conditionalInfoNCE(S_k, S_{k-1})
+ *   (importance-weighted in-batch negatives, weights from the less informed level, no gradient).
+ *   M = 1 is the InfoNCE baseline; lambda = 0 the MLE baseline (no critic at all).
+ * Split 'context' (the paper's earlier version): x' = the last context turn, x = the whole context,
+ *   I(x; y) = I(x'; y) + I(x; y | x'): rows are contexts (x_i with its subview x'_i), columns the
+ *   candidate responses y_j, reweighted towards p(y | x'_i).
+ */
+import { tf, type SeededRandom } from '../engine/index.js';
+import { demi, type DemiLevel } from '../bounds/index.js';
+import { lmLoss, type GPT } from '../transformer/index.js';
+import type { DialogueBatch } from './batch.js';
+import { DemiHeads } from './demi-heads.js';
+
+export interface DemiObjectiveConfig {
+  lambda: number;
+  levels: number;
+  tau: number;
+  split: 'response' | 'context';
+  projectionDim: number;
+}
+
+export interface DialogueLossOutput {
+  loss: tf.Scalar;
+  lm: tf.Scalar;
+  /** Present when lambda > 0: the DEMI total and each chain-rule term. */
+  mi?: { total: tf.Scalar; terms: tf.Scalar[] };
+}
+
+function rowsAt(hidden: tf.Tensor3D, positions: Int32Array): tf.Tensor2D {
+  const [B, T, D] = hidden.shape;
+  const index = tf.tensor1d(Int32Array.from(positions, (p, b) => b * T + p), 'int32');
+  return tf.gather(tf.reshape(hidden, [B * T, D]), index) as tf.Tensor2D;
+}
+
+export function dialogueLoss(model: GPT, heads: DemiHeads | null, batch: DialogueBatch, config: DemiObjectiveConfig,
+  options: { training?: boolean; random?: SeededRandom } = {}): DialogueLossOutput {
+  return tf.tidy(() => computeLoss(model, heads, batch, config, options) as unknown as tf.TensorContainer) as unknown as DialogueLossOutput;
+}
+
+function computeLoss(model: GPT, heads: DemiHeads | null, batch: DialogueBatch, config: DemiObjectiveConfig,
+  options: { training?: boolean; random?: SeededRandom }): DialogueLossOutput {
+  const B = batch.size;
+  const ids = tf.tensor2d(batch.ids, [B, batch.T], 'int32');
+  const labels = tf.tensor2d(batch.labels, [B, batch.T], 'int32');
+  const hidden = model.hidden(ids, options);
+  const { loss: lm } = lmLoss(model.logits(hidden) as tf.Tensor3D, labels, batch.labels);
+  if (!(config.lambda > 0) || !heads) return { loss: lm, lm };
+
+  const fx = heads.f(rowsAt(hidden, batch.contextEnd));
+  const responses = model.hidden(tf.tensor2d(batch.responseIds, [B, batch.Ty], 'int32'), options);
+  const levels: DemiLevel[] = [];
+  if (config.split === 'response') {
+    let previous: tf.Tensor2D | undefined;
+    for (let k = 0; k < batch.levels; k++) {
+      const gy = heads.g(rowsAt(responses, batch.prefixEnds.subarray(k * B, (k + 1) * B)));
+      const scores = DemiHeads.scores(fx, gy, config.tau);
+      levels.push(previous ? { scores, logWeights: previous } : { scores });
+      previous = scores;
+    }
+  } else {
+    const fullEnds = batch.prefixEnds.subarray((batch.levels - 1) * B, batch.levels * B);
+    const gy = heads.g(rowsAt(responses, fullEnds));
+    const lastTurns = model.hidden(tf.tensor2d(batch.lastTurnIds, [B, batch.Tu], 'int32'), options);
+    const fxLast = heads.f(rowsAt(lastTurns, batch.lastTurnEnd));
+    // Rows are the split variable (contexts), columns the candidates (responses).
+    const s1 = DemiHeads.scores(gy, fxLast, config.tau);
+    const s2 = DemiHeads.scores(gy, fx, config.tau);
+    levels.push({ scores: s1 }, { scores: s2, logWeights: s1 });
+  }
+  const mi = demi(levels);
+  const loss = tf.sub(lm, tf.mul(mi.total, config.lambda)) as tf.Scalar;
+  return { loss, lm, mi };
+}

@@ -1,0 +1,105 @@
+/** Dialogue fine-tuning as a TrainingTask: LM + DEMI on encoded examples (DESIGN §5). */
+import { tf, type SeededRandom } from '../engine/index.js';
+import type { GPT } from '../transformer/index.js';
+import type { NamedArrays, StepOutput, TrainingTask } from '../training/index.js';
+import { makeDialogueBatch, type DialogueBatch } from './batch.js';
+import { ExampleBatcher, type BatcherState } from './batcher.js';
+import type { DemiHeads } from './demi-heads.js';
+import type { DialogueFormat, EncodedExample } from './format.js';
+import { dialogueLoss, type DemiObjectiveConfig } from './objective.js';
+
+export interface DialogueTaskOptions {
+  model: GPT;
+  heads: DemiHeads | null;
+  train: EncodedExample[];
+  valid: EncodedExample[];
+  format: DialogueFormat;
+  objective: DemiObjectiveConfig;
+  batchSize: number;
+  seed: number;
+  checkpointExtras: () => { config: Record<string, unknown>; extraFiles?: Record<string, string | Uint8Array> };
+}
+
+/** Names of the logged MI terms: mi_1 = I(x; y(1)), mi_k = I(x; y(k) | y(k-1)). */
+export function miTermNames(levels: number): string[] {
+  return Array.from({ length: levels }, (_, k) => `mi_${k + 1}`);
+}
+
+export class DialogueTask implements TrainingTask<DialogueBatch> {
+  readonly variables: Record<string, tf.Variable>;
+  readonly unit = 'tok';
+  private readonly batcher: ExampleBatcher;
+  private readonly levels: number;
+
+  constructor(private readonly o: DialogueTaskOptions) {
+    this.variables = { ...o.model.variables, ...(o.heads && o.objective.lambda > 0 ? o.heads.variables : {}) };
+    this.batcher = new ExampleBatcher(o.train, o.batchSize, o.seed);
+    this.levels = o.objective.split === 'context' ? 2 : o.objective.levels;
+  }
+
+  nextBatch(): DialogueBatch {
+    return makeDialogueBatch(this.batcher.next(), this.o.format, this.o.objective.levels);
+  }
+
+  step(batch: DialogueBatch, random: SeededRandom): StepOutput {
+    const out = dialogueLoss(this.o.model, this.o.heads, batch, this.o.objective, { training: true, random });
+    const metrics: Record<string, tf.Scalar> = { lm: out.lm };
+    if (out.mi) {
+      metrics.mi_total = out.mi.total;
+      out.mi.terms.forEach((t, k) => { metrics[miTermNames(this.levels)[k]] = t; });
+    }
+    return { loss: out.loss, metrics, items: batch.inputTokens };
+  }
+
+  /**
+   * Validation over the held-out examples in fixed full batches (so log N is the same for every MI
+   * estimate): response-token NLL, perplexity, and each MI term.
+   */
+  validate(): Record<string, number> {
+    const { valid, batchSize, format, objective, model, heads } = this.o;
+    let nll = 0;
+    let tokens = 0;
+    const miSums = new Array(this.levels + 1).fill(0);
+    let miBatches = 0;
+    for (let start = 0; start < valid.length; start += batchSize) {
+      const chunk = valid.slice(start, start + batchSize);
+      if (chunk.length < 2) break;
+      const batch = makeDialogueBatch(chunk, format, objective.levels);
+      const out = dialogueLoss(model, chunk.length === batchSize ? heads : null, batch, objective);
+      nll += out.lm.dataSync()[0] * batch.responseTokens;
+      tokens += batch.responseTokens;
+      if (out.mi) {
+        miSums[0] += out.mi.total.dataSync()[0];
+        out.mi.terms.forEach((t, k) => { miSums[k + 1] += t.dataSync()[0]; });
+        miBatches++;
+      }
+      tf.dispose(out as unknown as tf.TensorContainer);
+    }
+    const loss = nll / Math.max(tokens, 1);
+    const result: Record<string, number> = { loss, ppl: Math.exp(loss) };
+    if (miBatches > 0) {
+      result.mi_total = miSums[0] / miBatches;
+      miTermNames(this.levels).forEach((name, k) => { result[name] = miSums[k + 1] / miBatches; });
+    }
+    return result;
+  }
+
+  dataState(): BatcherState {
+    return this.batcher.getState();
+  }
+
+  restoreDataState(state: unknown): void {
+    this.batcher.setState(state as BatcherState);
+  }
+
+  checkpointExtras() {
+    return this.o.checkpointExtras();
+  }
+
+  weights(): NamedArrays {
+    const out: NamedArrays = new Map();
+    const all = { ...this.o.model.variables, ...(this.o.heads?.variables ?? {}) };
+    for (const [name, v] of Object.entries(all)) out.set(name, { shape: v.shape, data: v.dataSync() as Float32Array });
+    return out;
+  }
+}

@@ -1,0 +1,92 @@
+/**
+ * `demi train dialogue`: corpus -> tokenizer -> encoded examples -> GPT (+ DEMI critic) -> the
+ * shared trainer. Everything the run needs to be reproduced is written to the output directory:
+ * the resolved config, the tokenizer, the log, checkpoints and the curves.
+ */
+import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { episodesToExamples, type Example } from '../../data/dialogue/index.js';
+import { loadTokenizer, trainSentencePiece, writeSentencePieceCorpus, type Tokenizer } from '../../data/tokenizer/index.js';
+import { log, SeededRandom } from '../engine/index.js';
+import { train, type TrainingResult } from '../training/index.js';
+import { CHECKPOINT_FORMAT, loadDialogueModel, newDialogueModel, tokenizerFileEntry, type DialogueModelConfig } from './checkpoint.js';
+import type { DialogueTrainConfig } from './config.js';
+import { loadEpisodes } from './corpus.js';
+import { DemiHeads } from './demi-heads.js';
+import { dialogueFormat, encodeExample, type EncodedExample } from './format.js';
+import { DialogueTask } from './task.js';
+
+export const DAILYDIALOG_LICENSE = 'Trained on DailyDialog (Li et al., 2017), licensed CC BY-NC-SA 4.0: non-commercial use, share alike.';
+
+async function examplesOf(source: DialogueTrainConfig['data']['train'], maxContextTurns?: number): Promise<Example[]> {
+  const examples = episodesToExamples(await loadEpisodes(source), { maxContextTurns });
+  return source.maxExamples ? examples.slice(0, source.maxExamples) : examples;
+}
+
+async function prepareTokenizer(config: DialogueTrainConfig, train: Example[], resume: boolean): Promise<Tokenizer> {
+  if (config.tokenizer.path) return loadTokenizer(config.tokenizer.path);
+  const prefix = join(config.outDir, 'tokenizer');
+  if (!(resume && existsSync(`${prefix}.model`))) {
+    const corpus = join(config.outDir, 'tokenizer-corpus.txt');
+    const seen = new Set<string>();
+    const texts: string[] = [];
+    for (const e of train) {
+      for (const t of [...e.contextTurns, e.response]) {
+        if (!seen.has(t.text)) {
+          seen.add(t.text);
+          texts.push(t.text);
+        }
+      }
+    }
+    await writeSentencePieceCorpus(corpus, texts);
+    log.info({ sentences: texts.length, vocabSize: config.tokenizer.vocabSize }, 'training a SentencePiece tokenizer');
+    await trainSentencePiece({ corpusFile: corpus, modelPrefix: prefix, vocabSize: config.tokenizer.vocabSize, seed: config.training.seed });
+  }
+  return loadTokenizer(`${prefix}.model`);
+}
+
+export async function trainDialogue(config: DialogueTrainConfig, options: { resume?: boolean } = {}): Promise<TrainingResult> {
+  mkdirSync(config.outDir, { recursive: true });
+  writeFileSync(join(config.outDir, 'config.resolved.json'), `${JSON.stringify(config, null, 2)}\n`);
+  const trainExamples = await examplesOf(config.data.train, config.data.maxContextTurns);
+  const validExamples = await examplesOf(config.data.valid, config.data.maxContextTurns);
+  const tokenizer = await prepareTokenizer(config, trainExamples, Boolean(options.resume));
+  const format = dialogueFormat(tokenizer);
+  const maxResponseTokens = Math.floor(config.model.blockSize / 2);
+  const encode = (examples: Example[]): EncodedExample[] => examples
+    .map((e) => encodeExample(e.contextTurns.map((t) => t.text), e.response.text, tokenizer, format, { blockSize: config.model.blockSize, maxResponseTokens }))
+    .filter((e) => e.contextIds.length > 0 && e.responseIds.length > 0);
+  const train_ = encode(trainExamples);
+  const valid = encode(validExamples);
+  log.info({ train: train_.length, valid: valid.length, vocab: tokenizer.vocabSize }, 'dialogue examples encoded');
+
+  const { init, ...architecture } = config.model;
+  let built: ReturnType<typeof newDialogueModel>;
+  if (init) {
+    const loaded = await loadDialogueModel(init);
+    built = { model: loaded.model, heads: loaded.heads };
+    if (config.objective.lambda > 0 && !built.heads) {
+      built.heads = new DemiHeads(loaded.config.model.dModel, config.objective.projectionDim, new SeededRandom(config.training.seed));
+    }
+  } else {
+    built = newDialogueModel({ ...architecture, vocabSize: tokenizer.vocabSize, layerNormEpsilon: 1e-5 }, config.objective, config.training.seed);
+  }
+  const modelConfig: DialogueModelConfig = {
+    format: CHECKPOINT_FORMAT, version: 1, model: built.model.config, objective: config.objective,
+    tokenizer: { file: tokenizerFileEntry(tokenizer)[0] }, maxResponseTokens,
+    ...(config.data.train.corpus === 'dailydialog' ? { license: DAILYDIALOG_LICENSE } : {}),
+  };
+  const [tokenizerName, tokenizerBytes] = tokenizerFileEntry(tokenizer);
+  const task = new DialogueTask({
+    model: built.model, heads: built.heads, train: train_, valid, format, objective: config.objective,
+    batchSize: config.training.batchSize, seed: config.training.seed,
+    checkpointExtras: () => ({ config: modelConfig as unknown as Record<string, unknown>, extraFiles: { [tokenizerName]: tokenizerBytes } }),
+  });
+  log.info({ parameters: built.model.parameterCount, levels: config.objective.levels, lambda: config.objective.lambda }, 'training dialogue model');
+  try {
+    return await train(task, { ...config.training, outDir: config.outDir }, { resume: options.resume });
+  } finally {
+    built.model.dispose();
+    built.heads?.dispose();
+  }
+}

@@ -1,0 +1,36 @@
+/**
+ * The training log: one JSON object per line (step, losses, every MI term, learning rate,
+ * tokens/s). On resume, lines written after the checkpoint's step are dropped so the log matches
+ * the resumed run exactly.
+ */
+import { appendFileSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { dirname } from 'node:path';
+
+export type LogRecord = { step: number; kind: string } & Record<string, unknown>;
+
+export class JsonlLog {
+  constructor(readonly path: string) {
+    mkdirSync(dirname(path), { recursive: true });
+  }
+
+  append(record: LogRecord): void {
+    appendFileSync(this.path, `${JSON.stringify(record)}\n`);
+  }
+
+  read(): LogRecord[] {
+    if (!existsSync(this.path)) return [];
+    return readFileSync(this.path, 'utf8').split('\n').filter((l) => l.trim() !== '').flatMap((line) => {
+      try {
+        return [JSON.parse(line) as LogRecord];
+      } catch {
+        return []; // a line cut by a kill mid-write
+      }
+    });
+  }
+
+  /** Keeps only records up to and including `step`. */
+  truncateAfter(step: number): void {
+    const kept = this.read().filter((r) => r.step <= step);
+    writeFileSync(this.path, kept.map((r) => `${JSON.stringify(r)}\n`).join(''));
+  }
+}

@@ -1,0 +1,48 @@
+/**
+ * Training curves as SVG (vega-lite rendered headless by vega): one panel per logged quantity
+ * (loss, perplexity, each MI term), train and validation as separate lines.
+ */
+import { writeFileSync } from 'node:fs';
+import * as vega from 'vega';
+import * as vegaLite from 'vega-lite';
+import type { LogRecord } from './jsonl-log.js';
+
+const SKIP = new Set(['step', 'kind', 'lr', 'gradNorm']);
+
+export async function renderSvg(spec: vegaLite.TopLevelSpec): Promise<string> {
+  const view = new vega.View(vega.parse(vegaLite.compile(spec).spec), { renderer: 'none' });
+  const svg = await view.toSVG();
+  view.finalize();
+  return svg;
+}
+
+export function trainingCurveSpec(records: LogRecord[]): vegaLite.TopLevelSpec {
+  const rows: { step: number; split: string; metric: string; value: number }[] = [];
+  for (const r of records) {
+    if (r.kind !== 'train' && r.kind !== 'val') continue;
+    for (const [metric, value] of Object.entries(r)) {
+      if (SKIP.has(metric) || metric.endsWith('PerSecond') || typeof value !== 'number' || !Number.isFinite(value)) continue;
+      rows.push({ step: r.step, split: r.kind === 'val' ? 'validation' : 'train', metric, value });
+    }
+  }
+  return {
+    $schema: 'https://vega.github.io/schema/vega-lite/v5.json',
+    data: { values: rows },
+    facet: { field: 'metric', type: 'nominal', title: null },
+    columns: 3,
+    spec: {
+      width: 260, height: 160,
+      mark: { type: 'line', point: { size: 12 } },
+      encoding: {
+        x: { field: 'step', type: 'quantitative' },
+        y: { field: 'value', type: 'quantitative', scale: { zero: false } },
+        color: { field: 'split', type: 'nominal' },
+      },
+    },
+    resolve: { scale: { y: 'independent' } },
+  } as vegaLite.TopLevelSpec;
+}
+
+export async function writeTrainingPlot(records: LogRecord[], path: string): Promise<void> {
+  writeFileSync(path, await renderSvg(trainingCurveSpec(records)));
+}

@@ -1,0 +1,8 @@
+/** Paths of the committed test fixtures (test/fixtures), shared by the data tests. */
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+export const FIXTURES = join(dirname(fileURLToPath(import.meta.url)), '..', 'fixtures');
+export const DIALOGUE_FIXTURES = join(FIXTURES, 'dialogue');
+export const TOKENIZER_FIXTURES = join(FIXTURES, 'tokenizer');
+export const dialogueFixture = (name: string): string => join(DIALOGUE_FIXTURES, name);
