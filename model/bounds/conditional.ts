@@ -31,6 +31,15 @@ export function importanceLogWeights(logW: tf.Tensor2D): tf.Tensor2D {
   return tf.tidy(() => tf.logSoftmax(maskDiag(stopGradient(logW)), 1) as tf.Tensor2D);
 }
 
+/**
+ * Effective sample size of each anchor's importance weights, 1 / sum_j w_ij^2, in [1, N-1] ([N]).
+ * A diagnostic for conditionalInfoNCE: near 1 the weights have collapsed onto one in-batch sample
+ * (I(x; y') well above log N) and the importance-weighted term overestimates.
+ */
+export function importanceESS(logW: tf.Tensor2D): tf.Tensor1D {
+  return tf.tidy(() => tf.div(1, tf.sum(tf.exp(tf.mul(importanceLogWeights(logW), 2)), 1)) as tf.Tensor1D);
+}
+
 export function conditionalInfoNCE(phi: tf.Tensor2D, logW: tf.Tensor2D): tf.Scalar {
   const n = checkSquare(phi, 'conditionalInfoNCE (phi)');
   checkSquare(logW, 'conditionalInfoNCE (logW)');

@@ -8,7 +8,7 @@ export { nwj } from './nwj.js';
 export { dv } from './dv.js';
 export { MineEMA } from './mine.js';
 export { jsd, jsdMI } from './jsd.js';
-export { conditionalInfoNCE, conditionalInfoNCEExact, importanceLogWeights } from './conditional.js';
+export { conditionalInfoNCE, conditionalInfoNCEExact, importanceLogWeights, importanceESS } from './conditional.js';
 export { demi, type DemiLevel, type DemiResult } from './demi.js';
 export { stopGradient } from './stop-gradient.js';
 export { diagOf, maskDiag, logMeanExpOffDiag, meanOffDiag, MASK_VALUE } from './matrix.js';

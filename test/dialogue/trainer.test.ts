@@ -1,0 +1,98 @@
+/**
+ * `demi train dialogue` end to end on a toy corpus: a run killed with SIGKILL and resumed ends
+ * bit-for-bit where an uninterrupted run ends; divergence stops with a clear error and keeps the
+ * last good checkpoint; a corrupt checkpoint is a clear error.
+ */
+import { spawn, spawnSync } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { writeToyCorpus } from '../helpers/toy-dialogues.js';
+import { toyTokenizer } from '../helpers/toy-tokenizer.js';
+
+const dir = mkdtempSync(join(tmpdir(), 'demi-train-'));
+let configFile = '';
+
+beforeAll(async () => {
+  const corpus = writeToyCorpus(dir);
+  const tokenizer = await toyTokenizer(dir, corpus.text);
+  configFile = join(dir, 'config.json');
+  writeFileSync(configFile, JSON.stringify({
+    data: { train: { corpus: 'jsonl', path: corpus.train }, valid: { corpus: 'jsonl', path: corpus.valid, maxExamples: 24 } },
+    tokenizer: { path: tokenizer.file },
+    model: { blockSize: 48, nLayer: 1, nHead: 2, dModel: 32, dropout: 0.1 },
+    objective: { lambda: 0.5, levels: 2, projectionDim: 16 },
+    training: { steps: 60, batchSize: 8, learningRate: 3e-3, warmupSteps: 5, evalEvery: 10, logEvery: 1, seed: 3 },
+  }));
+});
+
+const cli = ['bin/demi.mjs', 'train', 'dialogue'];
+
+function runToEnd(out: string, extra: string[] = []) {
+  return spawnSync(process.execPath, [...cli, '--config', configFile, '--out', out, ...extra], { encoding: 'utf8', env: { ...process.env, DEMI_LOG_LEVEL: 'warn' } });
+}
+
+function stepOf(checkpoint: string): number {
+  try {
+    return JSON.parse(readFileSync(join(checkpoint, 'train_state.json'), 'utf8')).step as number;
+  } catch {
+    return 0;
+  }
+}
+
+const withoutTimings = (file: string) => readFileSync(file, 'utf8').trim().split('\n').map((l) => {
+  const { tokPerSecond: _, ...rest } = JSON.parse(l);
+  return rest;
+});
+
+test('a killed run resumes bit-for-bit', async () => {
+  const straight = join(dir, 'straight');
+  const first = runToEnd(straight);
+  expect(first.status).toBe(0);
+
+  const killed = join(dir, 'killed');
+  const child = spawn(process.execPath, [...cli, '--config', configFile, '--out', killed], { stdio: 'ignore' });
+  const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
+  const deadline = Date.now() + 60_000;
+  while (stepOf(join(killed, 'last')) < 20 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
+  child.kill('SIGKILL');
+  const code = await exited;
+  expect(code).toBeNull(); // killed, not finished
+  const killedAt = stepOf(join(killed, 'last'));
+  expect(killedAt).toBeGreaterThanOrEqual(20);
+  expect(killedAt).toBeLessThan(60);
+
+  const resumed = runToEnd(killed, ['--resume']);
+  expect(resumed.status).toBe(0);
+  expect(readFileSync(join(killed, 'last', 'model.safetensors')).equals(readFileSync(join(straight, 'last', 'model.safetensors')))).toBe(true);
+  expect(readFileSync(join(killed, 'last', 'train_state.safetensors')).equals(readFileSync(join(straight, 'last', 'train_state.safetensors')))).toBe(true);
+  expect(withoutTimings(join(killed, 'log.jsonl'))).toEqual(withoutTimings(join(straight, 'log.jsonl')));
+  expect(existsSync(join(straight, 'curves.svg'))).toBe(true);
+  expect(existsSync(join(straight, 'best', 'tokenizer.model'))).toBe(true);
+  const log = withoutTimings(join(straight, 'log.jsonl'));
+  const vals = log.filter((r) => r.kind === 'val');
+  expect(vals).toHaveLength(6);
+  expect(vals[0]).toHaveProperty('mi_1');
+  expect(vals[0]).toHaveProperty('mi_2');
+  expect(vals[5].loss).toBeLessThan(vals[0].loss);
+}, 180_000);
+
+test('NaN/inf loss stops with a clear error and keeps the last good checkpoint', () => {
+  const out = join(dir, 'diverged');
+  const res = runToEnd(out, ['--set', 'training.learningRate=1e6', '--set', 'training.clipNorm=0', '--set', 'training.evalEvery=1', '--set', 'training.warmupSteps=0']);
+  expect(res.status).toBe(1);
+  expect(res.stderr).toMatch(/training diverged at step (\d+): loss .*Nothing was updated; the last good checkpoint is/);
+  const step = Number(/diverged at step (\d+)/.exec(res.stderr)![1]);
+  expect(stepOf(join(out, 'last'))).toBe(step - 1);
+});
+
+test('a corrupt checkpoint is a clear error on resume', () => {
+  const out = join(dir, 'corrupt');
+  expect(runToEnd(out, ['--steps', '10']).status).toBe(0);
+  writeFileSync(join(out, 'last', 'model.safetensors'), 'not a safetensors file');
+  const res = runToEnd(out, ['--resume', '--steps', '20']);
+  expect(res.status).toBe(1);
+  expect(res.stderr).toMatch(/model\.safetensors is corrupt/);
+  const missing = runToEnd(join(dir, 'nothing-here'), ['--resume']);
+  expect(missing.stderr).toMatch(/no checkpoint at .* to resume from/);
+});
