@@ -6,7 +6,8 @@ import { CliError } from './errors.js';
 
 interface Command {
   summary: string;
-  load: () => Promise<(argv: string[]) => Promise<void>>;
+  /** Resolves to the command; a command may return an exit code. */
+  load: () => Promise<(argv: string[]) => Promise<void | number>>;
 }
 
 const commands: Record<string, Command> = {
@@ -39,7 +40,8 @@ async function main(argv: string[]): Promise<void> {
   const command = commands[name];
   if (!command) throw new CliError(`unknown command '${name}'\n\n${usage()}`);
   const run = await command.load();
-  await run(rest);
+  const code = await run(rest);
+  if (typeof code === 'number') process.exitCode = code;
 }
 
 main(process.argv.slice(2)).catch((err: unknown) => {

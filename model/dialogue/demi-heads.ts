@@ -18,7 +18,7 @@ export class DemiHeads {
       const values = init instanceof Map ? init.get(name) : init.normalArray(size, 1 / Math.sqrt(dModel));
       if (!values || values.length !== size) throw new Error(`DEMI heads: '${name}' missing or not [${dModel}, ${projectionDim}]`);
       const t = tf.tensor(values, [dModel, projectionDim]);
-      this.variables[name] = tf.variable(t, true, name);
+      this.variables[name] = tf.variable(t, true);
       t.dispose();
     }
   }

@@ -9,6 +9,7 @@ import { episodesToExamples, type Example } from '../../data/dialogue/index.js';
 import { loadTokenizer, trainSentencePiece, writeSentencePieceCorpus, type Tokenizer } from '../../data/tokenizer/index.js';
 import { log, SeededRandom } from '../engine/index.js';
 import { train, type TrainingResult } from '../training/index.js';
+import { unigramPerplexity } from './unigram-baseline.js';
 import { CHECKPOINT_FORMAT, loadDialogueModel, newDialogueModel, tokenizerFileEntry, type DialogueModelConfig } from './checkpoint.js';
 import type { DialogueTrainConfig } from './config.js';
 import { loadEpisodes } from './corpus.js';
@@ -45,7 +46,7 @@ async function prepareTokenizer(config: DialogueTrainConfig, train: Example[], r
   return loadTokenizer(`${prefix}.model`);
 }
 
-export async function trainDialogue(config: DialogueTrainConfig, options: { resume?: boolean } = {}): Promise<TrainingResult> {
+export async function trainDialogue(config: DialogueTrainConfig, options: { resume?: boolean } = {}): Promise<TrainingResult & { unigramPpl: number }> {
   mkdirSync(config.outDir, { recursive: true });
   writeFileSync(join(config.outDir, 'config.resolved.json'), `${JSON.stringify(config, null, 2)}\n`);
   const trainExamples = await examplesOf(config.data.train, config.data.maxContextTurns);
@@ -58,7 +59,8 @@ export async function trainDialogue(config: DialogueTrainConfig, options: { resu
     .filter((e) => e.contextIds.length > 0 && e.responseIds.length > 0);
   const train_ = encode(trainExamples);
   const valid = encode(validExamples);
-  log.info({ train: train_.length, valid: valid.length, vocab: tokenizer.vocabSize }, 'dialogue examples encoded');
+  const unigramPpl = unigramPerplexity(train_, valid, tokenizer.vocabSize, format);
+  log.info({ train: train_.length, valid: valid.length, vocab: tokenizer.vocabSize, unigramPpl }, 'dialogue examples encoded');
 
   const { init, ...architecture } = config.model;
   let built: ReturnType<typeof newDialogueModel>;
@@ -84,7 +86,10 @@ export async function trainDialogue(config: DialogueTrainConfig, options: { resu
   });
   log.info({ parameters: built.model.parameterCount, levels: config.objective.levels, lambda: config.objective.lambda }, 'training dialogue model');
   try {
-    return await train(task, { ...config.training, outDir: config.outDir }, { resume: options.resume });
+    const result = await train(task, { ...config.training, outDir: config.outDir }, {
+      resume: options.resume, initialRecords: [{ step: 0, kind: 'baseline', unigramPpl }],
+    });
+    return { ...result, unigramPpl };
   } finally {
     built.model.dispose();
     built.heads?.dispose();

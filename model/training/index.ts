@@ -1,4 +1,4 @@
-export { train, TrainingDivergedError, type TrainerConfig, type TrainingTask, type StepOutput, type TrainingResult } from './trainer.js';
+export { train, TrainingDivergedError, type TrainerConfig, type TrainingTask, type StepOutput, type TrainingResult, type TrainOptions } from './trainer.js';
 export { learningRateAt, type ScheduleConfig } from './schedule.js';
 export { writeCheckpoint, readCheckpoint, isCheckpoint, CheckpointError, CONFIG_FILE, WEIGHTS_FILE, type Checkpoint, type CheckpointToWrite, type NamedArrays } from './checkpoint.js';
 export { writeDirectoryAtomically } from './atomic-dir.js';

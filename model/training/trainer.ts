@@ -10,7 +10,7 @@ import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { tf, AdamW, SeededRandom, clipByGlobalNorm, log, type RandomState } from '../engine/index.js';
 import { readCheckpoint, writeCheckpoint, type NamedArrays } from './checkpoint.js';
-import { JsonlLog } from './jsonl-log.js';
+import { JsonlLog, type LogRecord } from './jsonl-log.js';
 import { learningRateAt } from './schedule.js';
 import { Progress } from './progress.js';
 import { writeTrainingPlot } from './plot.js';
@@ -88,7 +88,13 @@ function arraysOf(variables: Record<string, tf.Variable>): NamedArrays {
   return out;
 }
 
-export async function train<Batch>(task: TrainingTask<Batch>, config: TrainerConfig, options: { resume?: boolean } = {}): Promise<TrainingResult> {
+export interface TrainOptions {
+  resume?: boolean;
+  /** Records that open the log of a fresh run (baselines); a resumed run keeps the ones it has. */
+  initialRecords?: LogRecord[];
+}
+
+export async function train<Batch>(task: TrainingTask<Batch>, config: TrainerConfig, options: TrainOptions = {}): Promise<TrainingResult> {
   const lastDir = join(config.outDir, 'last');
   const bestDir = join(config.outDir, 'best');
   const logFile = new JsonlLog(join(config.outDir, 'log.jsonl'));
@@ -126,6 +132,9 @@ export async function train<Batch>(task: TrainingTask<Batch>, config: TrainerCon
     evalsWithoutImprovement = state.evalsWithoutImprovement;
     logFile.truncateAfter(step);
     log.info({ step, dir: lastDir }, 'resumed from checkpoint');
+  } else {
+    logFile.truncateAfter(-1);
+    for (const record of options.initialRecords ?? []) logFile.append(record);
   }
 
   const saveCheckpoint = (dir: string, withState: boolean, extraConfig: Record<string, unknown>) => {

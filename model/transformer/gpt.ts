@@ -71,7 +71,8 @@ export class GPT {
         values = init.normalArray(size, /c_proj\.weight$/.test(name) ? residualStd : 0.02);
       }
       const initial = tf.tensor(values, shape);
-      this.variables[name] = tf.variable(initial, true, name);
+      // Unnamed: TF.js variable names are global, and two models (or a model and its copy) must coexist.
+      this.variables[name] = tf.variable(initial, true);
       initial.dispose();
     }
   }
