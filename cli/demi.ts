@@ -19,6 +19,14 @@ const commands: Record<string, Command> = {
     summary: 'train a model: demi train dialogue (LM + DEMI) | vision (DIM / DEMI)',
     load: async () => (await import('./train-command.js')).trainCommand,
   },
+  generate: {
+    summary: 'batch response generation from a corpus split or a JSONL of contexts, to JSONL',
+    load: async () => (await import('./generate-command.js')).generateCommand,
+  },
+  evaluate: {
+    summary: 'metrics (BLEU, F1, distinct-1/2, entropy-4, length, perplexity) of a generations JSONL',
+    load: async () => (await import('./evaluate-command.js')).evaluateCommand,
+  },
   synthetic: {
     summary: 'the synthetic MI experiment: estimated vs true MI for InfoNCE, NWJ, JSD, DV and DEMI',
     load: async () => (await import('../model/synthetic/command.js')).syntheticCommand,

@@ -8,3 +8,6 @@ export { DialogueTrainConfigSchema, loadDialogueTrainConfig, applyOverrides, Con
 export { loadEpisodes } from './corpus.js';
 export { loadDialogueModel, newDialogueModel, tokenizerFileEntry, CHECKPOINT_FORMAT, type LoadedDialogueModel, type DialogueModelConfig } from './checkpoint.js';
 export { trainDialogue, DAILYDIALOG_LICENSE } from './train-dialogue.js';
+export { referenceNll, type ReferenceNll } from './reference-nll.js';
+export { unigramPerplexity } from './unigram-baseline.js';
+export { reply, promptFor, criticScores, RerankError, type ReplyOptions } from './reply.js';

@@ -41,12 +41,15 @@ export class AdamW {
     this.decays = config.decays ?? ((_, v) => v.rank >= 2);
   }
 
-  /** One update of every variable that has a gradient. The gradients are not disposed. */
+  /**
+   * One update of every variable that has a gradient. Gradients may be keyed by our names or by
+   * the TF.js variable names that tf.variableGrads uses. The gradients are not disposed.
+   */
   apply(variables: Record<string, tf.Variable>, grads: Record<string, tf.Tensor>, learningRate = this.learningRate): void {
     this.step += 1;
     const native = hasKernel(ADAMW);
     for (const [name, variable] of Object.entries(variables)) {
-      const grad = grads[name];
+      const grad = grads[name] ?? grads[variable.name];
       if (!grad) continue;
       let state = this.moments.get(name);
       if (!state) {
@@ -110,6 +113,7 @@ export class AdamW {
 
 /** Scales gradients so that their global L2 norm is at most maxNorm; returns the norm before clipping. */
 export function clipByGlobalNorm(grads: Record<string, tf.Tensor>, maxNorm: number): { grads: Record<string, tf.Tensor>; norm: number } {
+  if (Object.keys(grads).length === 0) return { grads, norm: 0 };
   const squared = tf.tidy(() => tf.addN(Object.values(grads).map((g) => tf.sum(tf.square(g)))));
   const norm = Math.sqrt(squared.dataSync()[0]);
   squared.dispose();

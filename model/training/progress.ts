@@ -18,12 +18,13 @@ export class Progress {
     }
   }
 
-  update(step: number, values: { loss: number; throughput: number }): void {
+  update(step: number, values: { loss?: number; throughput: number }): void {
     if (this.bar) {
-      this.bar.update(step, { loss: values.loss.toFixed(4), throughput: values.throughput.toFixed(0) });
+      this.bar.update(step, { loss: values.loss?.toFixed(4) ?? '-', throughput: values.throughput.toFixed(0) });
     } else if (!process.env.JEST_WORKER_ID && (performance.now() - this.lastLine > 10_000 || step === this.total)) {
       this.lastLine = performance.now();
-      process.stderr.write(`step ${step}/${this.total} | loss ${values.loss.toFixed(4)} | ${values.throughput.toFixed(0)} ${this.unit}/s\n`);
+      const loss = values.loss === undefined ? '' : ` | loss ${values.loss.toFixed(4)}`;
+      process.stderr.write(`${step}/${this.total}${loss} | ${values.throughput.toFixed(0)} ${this.unit}/s\n`);
     }
   }
 

@@ -159,7 +159,6 @@ export async function train<Batch>(task: TrainingTask<Batch>, config: TrainerCon
   };
 
   const variableList = Object.values(task.variables);
-  const names = Object.keys(task.variables);
   const progress = new Progress(config.steps, step, task.unit ?? 'tok');
   let lastValidation: Record<string, number> | undefined;
   let stoppedEarly = false;
@@ -188,7 +187,8 @@ export async function train<Batch>(task: TrainingTask<Batch>, config: TrainerCon
       t.dispose();
     }
     const grads: Record<string, tf.Tensor> = {};
-    names.forEach((name) => { if (gradList[name]) grads[name] = gradList[name]; });
+    // tf.variableGrads keys gradients by TF.js variable names; the optimizer state uses ours.
+    for (const [name, variable] of Object.entries(task.variables)) if (gradList[variable.name]) grads[name] = gradList[variable.name];
     const { grads: clipped, norm } = clipByGlobalNorm(grads, config.clipNorm);
     if (!Number.isFinite(loss) || !Number.isFinite(norm)) {
       tf.dispose(Object.values(clipped));

@@ -1,0 +1,145 @@
+/**
+ * `demi generate --model DIR (--input contexts.jsonl | --corpus dailydialog --split test [--data-path P])
+ *   --output generations.jsonl [decoding flags]`: batch response generation for evaluation (DESIGN §7).
+ * Each output line: id, context, reference, hypothesis, decoding parameters, timing, finish reason,
+ * and the model's NLL of the reference (for perplexity in `demi evaluate`).
+ */
+import { createWriteStream, readFileSync } from 'node:fs';
+import { z } from 'zod';
+import { episodesToExamples } from '../data/dialogue/index.js';
+import { selectBackend } from '../model/engine/index.js';
+import { encodeExample, loadDialogueModel, loadEpisodes, referenceNll, reply, type LoadedDialogueModel } from '../model/dialogue/index.js';
+import { Progress } from '../model/training/index.js';
+import { numberFlag, parseArgs } from './args.js';
+import { CliError } from './errors.js';
+
+const HELP = `usage: demi generate --model DIR --output FILE.jsonl (--input FILE.jsonl | --corpus NAME --split SPLIT [--data-path PATH])
+  --input FILE        JSONL, one {"context": ["turn", ...], "reference"?: "...", "id"?: ...} per line
+  --corpus NAME       dailydialog | jsonl | wizard-of-wikipedia | topical-chat (every response turn is an example)
+  --limit N           first N examples only
+  --batch-size N      contexts decoded together (default 16; 1 = one by one)
+  --max-new-tokens N  (default: the longest response the model was trained on)   --min-new-tokens N
+  --sample            sampling instead of greedy; --temperature T --top-k K --top-p P --seed S
+  --beams N           beam search;  --length-penalty L
+  --repetition-penalty R   --no-repeat-ngram N
+  --rerank N          DEMI rerank: sample N candidates, keep the critic's favourite
+  --backend NAME`;
+
+const InputLine = z.object({
+  id: z.union([z.string(), z.number()]).optional(),
+  context: z.array(z.string()).min(1),
+  reference: z.union([z.string(), z.array(z.string())]).optional(),
+});
+
+interface Item {
+  id: string | number;
+  context: string[];
+  reference?: string | string[];
+}
+
+function readInput(path: string): Item[] {
+  let text: string;
+  try {
+    text = readFileSync(path, 'utf8');
+  } catch (err) {
+    throw new CliError(`cannot read ${path}: ${(err as Error).message}`);
+  }
+  return text.split('\n').flatMap((line, i) => {
+    if (line.trim() === '') return [];
+    let value: unknown;
+    try {
+      value = JSON.parse(line);
+    } catch {
+      throw new CliError(`${path}:${i + 1}: not valid JSON`);
+    }
+    const parsed = InputLine.safeParse(value);
+    if (!parsed.success) throw new CliError(`${path}:${i + 1}: expected {"context": ["turn", ...], "reference"?: "..."}: ${parsed.error.issues[0].message}`);
+    return [{ id: parsed.data.id ?? i + 1, context: parsed.data.context, reference: parsed.data.reference }];
+  });
+}
+
+async function readCorpus(corpus: string, split: string, path?: string): Promise<Item[]> {
+  const episodes = await loadEpisodes({ corpus: corpus as 'dailydialog', split, path, maxExamples: undefined as unknown as number });
+  return episodesToExamples(episodes).map((e) => ({
+    id: `${e.episodeId ?? 'episode'}:${e.turnIndex}`, context: e.contextTurns.map((t) => t.text), reference: e.response.text,
+  }));
+}
+
+function decodingConfig(args: ReturnType<typeof parseArgs>) {
+  const n = (name: string) => numberFlag(args, name);
+  const config: Record<string, unknown> = {
+    maxNewTokens: n('max-new-tokens'),
+    minNewTokens: n('min-new-tokens'),
+    doSample: args.switches.has('sample'),
+    temperature: n('temperature'),
+    topK: n('top-k'),
+    topP: n('top-p'),
+    numBeams: n('beams'),
+    lengthPenalty: n('length-penalty'),
+    repetitionPenalty: n('repetition-penalty'),
+    noRepeatNgramSize: n('no-repeat-ngram'),
+    seed: n('seed'),
+  };
+  return Object.fromEntries(Object.entries(config).filter(([, v]) => v !== undefined));
+}
+
+export async function generateCommand(argv: string[]): Promise<void> {
+  const args = parseArgs(argv, {
+    values: ['model', 'input', 'corpus', 'split', 'data-path', 'output', 'limit', 'batch-size', 'max-new-tokens', 'min-new-tokens',
+      'temperature', 'top-k', 'top-p', 'seed', 'beams', 'length-penalty', 'repetition-penalty', 'no-repeat-ngram', 'rerank', 'backend'],
+    switches: ['sample', 'help'],
+  });
+  if (args.switches.has('help')) {
+    console.log(HELP);
+    return;
+  }
+  if (!args.values.model) throw new CliError(`--model is required\n\n${HELP}`);
+  if (!args.values.output) throw new CliError(`--output is required\n\n${HELP}`);
+  if (!args.values.input && !args.values.corpus) throw new CliError(`give --input FILE or --corpus NAME --split SPLIT\n\n${HELP}`);
+  await selectBackend(args.values.backend);
+  let items = args.values.input ? readInput(args.values.input) : await readCorpus(args.values.corpus!, args.values.split ?? 'test', args.values['data-path']);
+  const limit = numberFlag(args, 'limit');
+  if (limit !== undefined) items = items.slice(0, limit);
+  const batchSize = numberFlag(args, 'batch-size') ?? 16;
+  const rerank = numberFlag(args, 'rerank');
+  const config = decodingConfig(args);
+  const loaded: LoadedDialogueModel = await loadDialogueModel(args.values.model);
+  // The context gets the block minus the reply's room, as in training; a longer reply budget
+  // would cut the context the model conditions on.
+  config.maxNewTokens ??= loaded.config.maxResponseTokens;
+  const out = createWriteStream(args.values.output);
+  const progress = new Progress(items.length, 0, 'ex');
+  const start = performance.now();
+  try {
+    for (let i = 0; i < items.length; i += batchSize) {
+      const chunk = items.slice(i, i + batchSize);
+      const batchStart = performance.now();
+      const results = await reply(loaded, chunk.map((c) => c.context), config, { rerank, yieldBetweenTokens: false });
+      const ms = performance.now() - batchStart;
+      const withReference = chunk.map((c) => (c.reference === undefined ? undefined : encodeExample(c.context,
+        Array.isArray(c.reference) ? c.reference[0] : c.reference, loaded.tokenizer, loaded.format,
+        { blockSize: loaded.model.config.blockSize, maxResponseTokens: loaded.config.maxResponseTokens })));
+      const scorable = withReference.filter((e) => e !== undefined && e.contextIds.length > 0);
+      const nlls = referenceNll(loaded.model, scorable as NonNullable<(typeof withReference)[number]>[], loaded.format);
+      let k = 0;
+      chunk.forEach((item, j) => {
+        const e = withReference[j];
+        const nll = e !== undefined && e.contextIds.length > 0 ? nlls[k++] : undefined;
+        out.write(`${JSON.stringify({
+          id: item.id, context: item.context, reference: item.reference ?? null, hypothesis: results[j].text,
+          finishReason: results[j].finishReason, parameters: { ...config, rerank: rerank ?? 0, batchSize },
+          timing: { batchMs: ms, firstTokenMs: results[j].timings.firstTokenMs },
+          ...(nll ? { referenceNll: nll.nll, referenceTokens: nll.tokens } : {}),
+        })}\n`);
+      });
+      const done = Math.min(items.length, i + batchSize);
+      progress.update(done, { throughput: done / ((performance.now() - start) / 1000) });
+    }
+  } finally {
+    progress.stop();
+    await new Promise<void>((resolve) => out.end(resolve));
+    loaded.dispose();
+  }
+  const seconds = (performance.now() - start) / 1000;
+  console.log(JSON.stringify({ examples: items.length, seconds, examplesPerSecond: items.length / seconds, output: args.values.output }));
+}

@@ -1,0 +1,108 @@
+/**
+ * CIFAR-10, binary version (cifar-10-binary.tar.gz -> cifar-10-batches-bin/): data_batch_1..5.bin
+ * (train, 10,000 images each) and test_batch.bin. Each record is 1 label byte (0..9) and 3072
+ * pixel bytes: the red, green and blue 32x32 planes, each row-major. Records are converted to HWC.
+ */
+
+import { readFile, stat } from 'node:fs/promises';
+import { join } from 'node:path';
+import { type DownloadOptions, cacheSubdir, ensureDownloaded } from './download.js';
+import { ImageDataError } from './errors.js';
+import { type ImageSet, concatImageSets, makeImageSet } from './image-set.js';
+import { CIFAR10_BINARY, CIFAR10_CLASSES } from './sources.js';
+import { extractTar } from './tar.js';
+
+const SIDE = 32;
+const PLANE = SIDE * SIDE;
+/** Bytes per record: label + 3 planes. */
+export const CIFAR10_RECORD_BYTES = 1 + 3 * PLANE;
+export const CIFAR10_TRAIN_FILES = ['data_batch_1.bin', 'data_batch_2.bin', 'data_batch_3.bin', 'data_batch_4.bin', 'data_batch_5.bin'];
+export const CIFAR10_TEST_FILES = ['test_batch.bin'];
+const RECORDS_PER_FILE = 10000;
+
+export type Cifar10Split = 'train' | 'test';
+
+/** Parses the records of one CIFAR-10 binary batch file (`file` names it in errors). */
+export function parseCifar10Binary(bytes: Uint8Array, file: string): ImageSet {
+  if (bytes.length === 0 || bytes.length % CIFAR10_RECORD_BYTES !== 0) {
+    throw new ImageDataError(
+      file,
+      `size ${bytes.length} bytes is not a positive multiple of the ${CIFAR10_RECORD_BYTES}-byte CIFAR-10 record ` +
+        `(truncated, or not a CIFAR-10 binary batch; CIFAR-100 records are 3074 bytes)`,
+    );
+  }
+  const count = bytes.length / CIFAR10_RECORD_BYTES;
+  const images = new Uint8Array(count * 3 * PLANE);
+  const labels = new Int32Array(count);
+  for (let n = 0; n < count; n++) {
+    const rec = n * CIFAR10_RECORD_BYTES;
+    const label = bytes[rec];
+    if (label > 9) throw new ImageDataError(file, `record ${n} has label ${label}; CIFAR-10 labels are 0..9`);
+    labels[n] = label;
+    const r = rec + 1;
+    const out = n * 3 * PLANE;
+    for (let p = 0; p < PLANE; p++) {
+      images[out + 3 * p] = bytes[r + p];
+      images[out + 3 * p + 1] = bytes[r + PLANE + p];
+      images[out + 3 * p + 2] = bytes[r + 2 * PLANE + p];
+    }
+  }
+  return makeImageSet({ images, labels, height: SIDE, width: SIDE, channels: 3, classNames: [...CIFAR10_CLASSES] });
+}
+
+/** Reads and concatenates CIFAR-10 binary batch files, in the order given. */
+export async function readCifar10BinaryFiles(paths: string[]): Promise<ImageSet> {
+  const sets: ImageSet[] = [];
+  for (const path of paths) {
+    let bytes: Buffer;
+    try {
+      bytes = await readFile(path);
+    } catch (e) {
+      throw new ImageDataError(path, `cannot read the file (${(e as Error).message})`, 'extract cifar-10-binary.tar.gz there, or use loadCifar10() to download it');
+    }
+    sets.push(parseCifar10Binary(bytes, path));
+  }
+  return sets.length === 1 ? sets[0] : concatImageSets(sets);
+}
+
+/** Reads a split from an extracted `cifar-10-batches-bin` directory. */
+export function readCifar10BinaryDir(dir: string, split: Cifar10Split): Promise<ImageSet> {
+  const names = split === 'train' ? CIFAR10_TRAIN_FILES : CIFAR10_TEST_FILES;
+  return readCifar10BinaryFiles(names.map((n) => join(dir, n)));
+}
+
+export interface LoadCifar10Options extends DownloadOptions {
+  split: Cifar10Split;
+  /** Override the published source (a mirror, or a file:// URL), with its checksum. */
+  source?: typeof CIFAR10_BINARY;
+}
+
+async function hasFullBatches(dir: string): Promise<boolean> {
+  for (const name of [...CIFAR10_TRAIN_FILES, ...CIFAR10_TEST_FILES]) {
+    const size = await stat(join(dir, name)).then(
+      (s) => s.size,
+      () => -1,
+    );
+    if (size !== RECORDS_PER_FILE * CIFAR10_RECORD_BYTES) return false;
+  }
+  return true;
+}
+
+/**
+ * CIFAR-10 from the published binary archive: downloaded once into the cache (subdir "cifar10"),
+ * checked against its MD5/SHA-256, its six batch files extracted next to it, then read.
+ */
+export async function loadCifar10(options: LoadCifar10Options): Promise<ImageSet> {
+  const cacheOpts = { ...options, subdir: options.subdir ?? 'cifar10' };
+  const dir = join(cacheSubdir(cacheOpts), 'cifar-10-batches-bin');
+  if (options.force || !(await hasFullBatches(dir))) {
+    const archive = await ensureDownloaded(options.source ?? CIFAR10_BINARY, cacheOpts);
+    const wanted = new Set([...CIFAR10_TRAIN_FILES, ...CIFAR10_TEST_FILES, 'batches.meta.txt']);
+    const written = await extractTar(archive, dir, (p) => wanted.has(p.split('/').pop() ?? ''));
+    const missing = [...CIFAR10_TRAIN_FILES, ...CIFAR10_TEST_FILES].filter(
+      (n) => ![...written.keys()].some((p) => p.endsWith(n)),
+    );
+    if (missing.length > 0) throw new ImageDataError(archive, `archive lacks ${missing.join(', ')}`);
+  }
+  return readCifar10BinaryDir(dir, options.split);
+}
