@@ -80,14 +80,17 @@ export async function beamSearch(context: RunContext): Promise<GenerationResult[
 
   const finalize = (s: PromptSearch) => {
     let best: Hypothesis | undefined = s.hypotheses.best();
-    if (s.cancelled || !best) best = { tokens: s.beams[0].tokens, score: s.beams[0].score, eos: false };
+    if (s.cancelled || !best) {
+      const beam = s.beams[0];
+      best = { tokens: beam.tokens, score: beam.score / Math.max(1, beam.tokens.length) ** config.lengthPenalty, eos: false };
+    }
     const stream = new TextStream(options.tokenizer, config.stopStrings,
       options.onText ? (delta) => options.onText!(delta, s.index) : undefined);
     const stopped = config.stopStrings.length > 0 && stream.update(best.tokens);
     const text = stream.finish(best.tokens);
     const reason: FinishReason = s.cancelled ? 'cancelled' : stopped ? 'stop' : best.eos ? 'eos' : 'length';
     s.result = {
-      tokenIds: best.tokens, text, finishReason: reason,
+      tokenIds: best.tokens, text, finishReason: reason, score: best.score,
       usage: { promptTokens: s.prompt.length, completionTokens: best.tokens.length + (best.eos ? 1 : 0) },
       timings: { firstTokenMs: s.firstTokenMs, totalMs: elapsed(context) },
     };
@@ -119,8 +122,10 @@ export async function beamSearch(context: RunContext): Promise<GenerationResult[
         s.beams.forEach((beam, b) => {
           const row = logits.subarray((row0 + b) * V, (row0 + b + 1) * V);
           logSoftmaxInPlace(row);
-          const view = { ids: [...s.prompt, ...beam.tokens], promptLength: s.prompt.length };
-          for (const p of processors) p.process(row, view);
+          if (processors.length > 0) {
+            const view = { ids: [...s.prompt, ...beam.tokens], promptLength: s.prompt.length };
+            for (const p of processors) p.process(row, view);
+          }
           for (const c of topOfRow(row, candidateCount)) candidates.push({ score: beam.score + c.score, beam: b, token: c.token });
         });
         candidates.sort((a, b) => b.score - a.score || a.beam - b.beam || a.token - b.token);

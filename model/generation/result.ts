@@ -17,6 +17,8 @@ export interface GenerationResult {
   /** Decoded `tokenIds`, cut before the first stop string. */
   text: string;
   finishReason: FinishReason;
+  /** Beam search only: the hypothesis score, sum(logprobs) / generatedLength ** lengthPenalty (HF's sequence_scores). */
+  score?: number;
   usage: {
     /** Prompt tokens the model saw (after truncation from the front). */
     promptTokens: number;
