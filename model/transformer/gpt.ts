@@ -14,6 +14,32 @@ export interface ForwardOptions {
   random?: SeededRandom;
   /** Keys/values of earlier positions; this call appends its own. */
   cache?: KVCache;
+  /**
+   * Left-padded batch: row b's first leftPadding[b] positions of the whole sequence (cached ones
+   * included) are filler. Real token i of a row gets position i (HF's position_ids from the
+   * attention mask) and no query attends to filler, so each row computes what it computes alone.
+   */
+  leftPadding?: readonly number[];
+}
+
+const MASKED = -1e30;
+
+/** Per-row positions and the additive attention mask (padding and future keys) of a left-padded batch. */
+function paddingLayout(leftPadding: readonly number[], past: number, T: number, blockSize: number) {
+  const B = leftPadding.length;
+  const width = past + T;
+  const positions = new Int32Array(B * T);
+  const bias = new Float32Array(B * T * width);
+  for (let b = 0; b < B; b++) {
+    for (let t = 0; t < T; t++) {
+      const position = past + t - leftPadding[b];
+      if (position >= blockSize) throw new GPTShapeError(`row ${b} reaches position ${position}, past the model's block size ${blockSize}`);
+      positions[b * T + t] = Math.max(0, position);
+      const row = (b * T + t) * width;
+      for (let j = 0; j < width; j++) if (j < leftPadding[b] || j > past + t) bias[row + j] = MASKED;
+    }
+  }
+  return { positions, bias, width };
 }
 
 export class GPTShapeError extends Error {
@@ -109,11 +135,21 @@ export class GPT {
       throw new GPTShapeError(`sequence of ${past + T} positions exceeds the model's block size ${blockSize}`);
     }
     if (ids.dtype !== 'int32') throw new GPTShapeError(`token ids must be int32, got ${ids.dtype}`);
+    const padding = options.leftPadding;
+    if (padding && padding.length !== B) throw new GPTShapeError(`leftPadding has ${padding.length} rows, the batch ${B}`);
+    const layout = padding ? paddingLayout(padding, past, T, blockSize) : undefined;
     const dh = D / H;
     return tf.tidy(() => {
       const tokens = tf.gather(this.v('transformer.wte.weight'), tf.reshape(ids, [-1]));
-      const positions = tf.slice(this.v('transformer.wpe.weight'), [past, 0], [T, D]);
-      let x = tf.reshape(tf.add(tf.reshape(tokens, [B, T, D]), positions), [B * T, D]) as tf.Tensor2D;
+      let x: tf.Tensor2D;
+      let mask: tf.Tensor4D | undefined;
+      if (layout) {
+        x = tf.add(tokens, tf.gather(this.v('transformer.wpe.weight'), tf.tensor1d(layout.positions, 'int32'))) as tf.Tensor2D;
+        mask = tf.tensor4d(layout.bias, [B, 1, T, layout.width]);
+      } else {
+        const positions = tf.slice(this.v('transformer.wpe.weight'), [past, 0], [T, D]);
+        x = tf.reshape(tf.add(tf.reshape(tokens, [B, T, D]), positions), [B * T, D]) as tf.Tensor2D;
+      }
       x = this.dropout(x, options) as tf.Tensor2D;
       const heads = (t: tf.Tensor) => tf.transpose(tf.reshape(t, [B, T, H, dh]), [0, 2, 1, 3]) as tf.Tensor4D;
       for (let i = 0; i < nLayer; i++) {
@@ -123,7 +159,10 @@ export class GPT {
         const [q, k, v] = tf.split(qkv, 3, 1).map(heads);
         const kv = options.cache ? options.cache.append(i, k, v) : { k, v };
         const scores = tf.matMul(q, kv.k, false, true);
-        const probs = this.dropout(causalSoftmax(scores, 1 / Math.sqrt(dh)), options);
+        const attention = mask
+          ? tf.softmax(tf.add(tf.mul(scores, 1 / Math.sqrt(dh)), mask))
+          : causalSoftmax(scores, 1 / Math.sqrt(dh));
+        const probs = this.dropout(attention, options);
         const attended = tf.reshape(tf.transpose(tf.matMul(probs, kv.v), [0, 2, 1, 3]), [B * T, D]) as tf.Tensor2D;
         x = tf.add(x, this.dropout(this.linear(attended, `${p}.attn.c_proj.weight`, `${p}.attn.c_proj.bias`), options));
         const h2 = layerNorm(x, this.v(`${p}.ln_2.weight`), this.v(`${p}.ln_2.bias`), eps) as tf.Tensor2D;
