@@ -15,6 +15,10 @@ const commands: Record<string, Command> = {
     summary: 'print the selected TF.js backend and the BLAS facts of the native kernels',
     load: async () => (await import('./engine-command.js')).engineCommand,
   },
+  tokenizer: {
+    summary: 'train a SentencePiece vocabulary (spm_train) on a text file or a dialogue corpus; encode text',
+    load: async () => (await import('./tokenizer-command.js')).tokenizerCommand,
+  },
   train: {
     summary: 'train a model: demi train dialogue (LM + DEMI) | vision (DIM / DEMI)',
     load: async () => (await import('./train-command.js')).trainCommand,
