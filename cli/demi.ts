@@ -31,6 +31,10 @@ const commands: Record<string, Command> = {
     summary: 'metrics (BLEU, F1, distinct-1/2, entropy-4, length, perplexity) of a generations JSONL',
     load: async () => (await import('./evaluate-command.js')).evaluateCommand,
   },
+  serve: {
+    summary: 'the chat server: web chat, socket.io, OpenAI-compatible /v1 API (demi serve --model DIR)',
+    load: async () => (await import('./serve-command.js')).serveCommand,
+  },
   synthetic: {
     summary: 'the synthetic MI experiment: estimated vs true MI for InfoNCE, NWJ, JSD, DV and DEMI',
     load: async () => (await import('../model/synthetic/command.js')).syntheticCommand,

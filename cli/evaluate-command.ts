@@ -2,11 +2,12 @@
  * `demi evaluate --input generations.jsonl [--output report.json]`: the metrics of DESIGN §7 over the
  * JSONL that `demi generate` writes, as a JSON report and a readable table on stdout.
  */
-import { readFileSync, writeFileSync } from 'node:fs';
+import { writeFileSync } from 'node:fs';
 import { z } from 'zod';
 import { evaluateCorpus, type EvaluationReport, type NllStats } from '../model/metrics/index.js';
 import { parseArgs } from './args.js';
 import { CliError } from './errors.js';
+import { readJsonLines } from './json-lines.js';
 
 const GenerationLine = z.object({
   id: z.union([z.string(), z.number()]).optional(),
@@ -17,24 +18,7 @@ const GenerationLine = z.object({
 }).passthrough();
 
 export function readGenerations(path: string): z.infer<typeof GenerationLine>[] {
-  let text: string;
-  try {
-    text = readFileSync(path, 'utf8');
-  } catch (err) {
-    throw new CliError(`cannot read ${path}: ${(err as Error).message}`);
-  }
-  return text.split('\n').flatMap((line, i) => {
-    if (line.trim() === '') return [];
-    let value: unknown;
-    try {
-      value = JSON.parse(line);
-    } catch {
-      throw new CliError(`${path}:${i + 1}: not valid JSON`);
-    }
-    const parsed = GenerationLine.safeParse(value);
-    if (!parsed.success) throw new CliError(`${path}:${i + 1}: ${parsed.error.issues.map((x) => `${x.path.join('.')}: ${x.message}`).join('; ')}`);
-    return [parsed.data];
-  });
+  return readJsonLines(path, GenerationLine, 'a line of `demi generate` output').map((l) => l.value);
 }
 
 export function formatReport(report: EvaluationReport): string {

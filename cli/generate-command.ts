@@ -4,7 +4,7 @@
  * Each output line: id, context, reference, hypothesis, decoding parameters, timing, finish reason,
  * and the model's NLL of the reference (for perplexity in `demi evaluate`).
  */
-import { createWriteStream, readFileSync } from 'node:fs';
+import { createWriteStream } from 'node:fs';
 import { z } from 'zod';
 import { episodesToExamples } from '../data/dialogue/index.js';
 import { selectBackend } from '../model/engine/index.js';
@@ -12,6 +12,7 @@ import { encodeExample, loadDialogueModel, loadEpisodes, referenceNll, reply, ty
 import { Progress } from '../model/training/index.js';
 import { numberFlag, parseArgs } from './args.js';
 import { CliError } from './errors.js';
+import { readJsonLines } from './json-lines.js';
 
 const HELP = `usage: demi generate --model DIR --output FILE.jsonl (--input FILE.jsonl | --corpus NAME --split SPLIT [--data-path PATH])
   --input FILE        JSONL, one {"context": ["turn", ...], "reference"?: "...", "id"?: ...} per line
@@ -38,24 +39,8 @@ interface Item {
 }
 
 function readInput(path: string): Item[] {
-  let text: string;
-  try {
-    text = readFileSync(path, 'utf8');
-  } catch (err) {
-    throw new CliError(`cannot read ${path}: ${(err as Error).message}`);
-  }
-  return text.split('\n').flatMap((line, i) => {
-    if (line.trim() === '') return [];
-    let value: unknown;
-    try {
-      value = JSON.parse(line);
-    } catch {
-      throw new CliError(`${path}:${i + 1}: not valid JSON`);
-    }
-    const parsed = InputLine.safeParse(value);
-    if (!parsed.success) throw new CliError(`${path}:${i + 1}: expected {"context": ["turn", ...], "reference"?: "..."}: ${parsed.error.issues[0].message}`);
-    return [{ id: parsed.data.id ?? i + 1, context: parsed.data.context, reference: parsed.data.reference }];
-  });
+  return readJsonLines(path, InputLine, '{"context": ["turn", ...], "reference"?: "..."}')
+    .map(({ line, value }) => ({ id: value.id ?? line, context: value.context, reference: value.reference }));
 }
 
 async function readCorpus(corpus: string, split: string, path?: string): Promise<Item[]> {
