@@ -1,5 +1,6 @@
 /**
- * One call per corpus split: download (pinned SHA-256, cached) or take a local file, then read it.
+ * One call per corpus split: download (pinned SHA-256 and size, cached) or take a local file,
+ * then read it.
  *
  *   await loadDailyDialog('train')                          // ConvLab zip from GitHub, cached
  *   await loadDailyDialog('test', { format: 'original' })  // the authors' __eou__ release
@@ -13,9 +14,10 @@
 
 import { access, mkdir, readFile, stat, writeFile } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
+import { type DownloadOptions, type RemoteFile, demiCacheDir, ensureDownloaded } from '../fetch/index.js';
+import { extractTarGz } from './archives.js';
 import { readConvLabUnifiedZip } from './convlab.js';
 import { parseDailyDialogText, readDailyDialogText } from './dailydialog-text.js';
-import { type DownloadOptions, type RemoteFile, demiCacheDir, ensureDownloaded } from './download.js';
 import type { Episode } from './episode.js';
 import { DatasetFormatError } from './errors.js';
 import {
@@ -26,7 +28,6 @@ import {
   type TopicalChatSplit,
   WIZARD_OF_WIKIPEDIA,
 } from './sources.js';
-import { extractTarGz } from './tar-extract.js';
 import { readTopicalChat } from './topical-chat.js';
 import {
   WOW_SPLITS,
@@ -42,7 +43,10 @@ export type DailyDialogSplit = (typeof DAILYDIALOG_SPLITS)[number];
 export interface CorpusOptions extends DownloadOptions {
   /** A local copy of the published file: no download, no checksum. */
   path?: string;
-  /** Replaces fields of the published source (url and sha256 together for a mirror). */
+  /**
+   * Replaces fields of the published source: a url alone for a mirror of the same bytes; a url and
+   * a checksum (sha256 or md5, with bytes if known) for other bytes.
+   */
   source?: Partial<RemoteFile>;
 }
 
@@ -52,8 +56,20 @@ function assertSplit<T extends string>(split: string, allowed: readonly T[], cor
   }
 }
 
+/**
+ * The published pin with `options.source` laid over it. A source that brings its own checksum
+ * pins other bytes, so the pin's checksums and size (which ensureDownloaded checks too) give way to
+ * the source's.
+ */
+function withSource(spec: RemoteFile, source: Partial<RemoteFile> | undefined): RemoteFile {
+  if (!source) return spec;
+  if (source.sha256 === undefined && source.md5 === undefined) return { ...spec, ...source };
+  const { sha256: _sha256, md5: _md5, bytes: _bytes, ...rest } = spec;
+  return { ...rest, ...source };
+}
+
 async function fetchFile(spec: RemoteFile, subdir: string, options: CorpusOptions): Promise<string> {
-  return ensureDownloaded({ ...spec, ...options.source }, { ...options, subdir });
+  return ensureDownloaded(withSource(spec, options.source), { ...options, subdir });
 }
 
 /** DailyDialog: 'convlab' (default; ConvLab-3 unified zip, detokenised text, speakers user/system) or

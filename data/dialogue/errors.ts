@@ -1,6 +1,7 @@
 /**
- * Typed errors of the dialogue readers and downloader. Each names the file and where in it (line
- * for line formats, entry for JSON formats), says what was wrong and what to do.
+ * Typed errors of the dialogue readers. Each names the file and where in it (line for line
+ * formats, entry for JSON formats), says what was wrong and what to do. The download errors
+ * (DownloadError, ChecksumMismatchError) are data/fetch's.
  */
 
 /** Where in a file a problem is: a 1-based line, an entry (index or id), or both. */
@@ -30,34 +31,5 @@ export class DatasetFormatError extends Error {
     super(`${where(file, at)}: ${problem}; ${hint}`);
     this.line = at.line;
     this.entry = at.entry;
-  }
-}
-
-/** A download failed (HTTP status, network, missing file behind a file:// URL). */
-export class DownloadError extends Error {
-  override name = 'DownloadError';
-  constructor(
-    readonly url: string,
-    problem: string,
-  ) {
-    super(
-      `download of ${url} failed: ${problem}. Check the network, or download the file yourself and pass ` +
-        `its local path (option "path"), or point "url" at a mirror.`,
-    );
-  }
-}
-
-/** The downloaded (or cached) bytes do not have the expected SHA-256. */
-export class ChecksumMismatchError extends Error {
-  override name = 'ChecksumMismatchError';
-  constructor(
-    readonly source: string,
-    readonly expected: string,
-    readonly actual: string,
-  ) {
-    super(
-      `${source}: SHA-256 is ${actual}, expected ${expected}. The file is corrupt, truncated, or a ` +
-        `different version; it was not kept. Retry, or check the URL.`,
-    );
   }
 }

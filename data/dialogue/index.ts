@@ -3,8 +3,16 @@
 export { type Episode, type EpisodeStats, type Turn, alternatingSpeaker, episodeStats } from './episode.js';
 export { type Example, type ExampleOptions, episodeToExamples, episodesToExamples } from './examples.js';
 export { contextStartIndex, fitContext } from './fit-context.js';
-export { ChecksumMismatchError, DatasetFormatError, DownloadError, type FileLocation } from './errors.js';
-export { type DownloadOptions, type RemoteFile, demiCacheDir, ensureDownloaded, sha256File } from './download.js';
+export { DatasetFormatError, type FileLocation } from './errors.js';
+export {
+  ChecksumMismatchError,
+  type DownloadOptions,
+  DownloadError,
+  type RemoteFile,
+  demiCacheDir,
+  ensureDownloaded,
+  sha256File,
+} from '../fetch/index.js';
 export {
   DAILYDIALOG_CONVLAB,
   DAILYDIALOG_ORIGINAL,
@@ -33,5 +41,5 @@ export {
   loadWizardOfWikipedia,
 } from './corpora.js';
 export { ZipArchive, type ZipEntry } from './zip-reader.js';
-export { extractTarGz } from './tar-extract.js';
+export { extractTarGz } from './archives.js';
 export { type ArrayElement, streamJsonArray } from './json-array-stream.js';

@@ -3,7 +3,7 @@
  * bytes cannot change under the hash. Provenance says where each hash was taken from.
  */
 
-import type { RemoteFile } from './download.js';
+import type { RemoteFile } from '../fetch/index.js';
 
 /** DailyDialog, ConvLab-3 "unified" version (CC BY-NC-SA 4.0): data/dialogues.json inside a zip. */
 export const DAILYDIALOG_CONVLAB: RemoteFile = {

@@ -10,14 +10,14 @@
 
 import { stat } from 'node:fs/promises';
 import { basename, join } from 'node:path';
-import { cacheSubdir } from './download.js';
+import { cacheSubdir } from '../fetch/index.js';
+import { readTarFile } from './archives.js';
 import { ImageDataError } from './errors.js';
 import { readImageFolderArchive } from './image-folder.js';
 import type { ImageSet } from './image-set.js';
 import { readImageSetFile, writeImageSetFile } from './image-set-file.js';
 import type { Cifar10Split } from './cifar10.js';
 import { CIFAR10_CLASSES } from './sources.js';
-import { readTarFile } from './tar.js';
 
 export interface LoadCifar10JpegOptions {
   /** Path of cifar10-jpg.tar.gz. */

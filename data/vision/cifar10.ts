@@ -6,11 +6,11 @@
 
 import { readFile, stat } from 'node:fs/promises';
 import { join } from 'node:path';
-import { type DownloadOptions, cacheSubdir, ensureDownloaded } from './download.js';
+import { type DownloadOptions, cacheSubdir, ensureDownloaded } from '../fetch/index.js';
+import { extractTar } from './archives.js';
 import { ImageDataError } from './errors.js';
 import { type ImageSet, concatImageSets, makeImageSet } from './image-set.js';
 import { CIFAR10_BINARY, CIFAR10_CLASSES } from './sources.js';
-import { extractTar } from './tar.js';
 
 const SIDE = 32;
 const PLANE = SIDE * SIDE;

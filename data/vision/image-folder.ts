@@ -7,10 +7,10 @@
 
 import { readFile, readdir } from 'node:fs/promises';
 import { extname, join } from 'node:path';
+import { readTarFile } from './archives.js';
 import { ImageDataError } from './errors.js';
 import { type DecodeOptions, type DecodedImage, decodeImage, loadImageDecoder, probeChannels } from './image-decoder.js';
 import { type ImageSet, makeImageSet } from './image-set.js';
-import { readTarFile } from './tar.js';
 
 export const IMAGE_EXTENSIONS = ['.png', '.jpg', '.jpeg'];
 

@@ -23,9 +23,20 @@ export {
   normalizeBatch,
   scalingCoefficients,
 } from './batch.js';
-export { ChecksumMismatchError, DownloadError, ImageDataError, ImageDecoderUnavailableError } from './errors.js';
-export { type DownloadOptions, type RemoteFile, cacheSubdir, demiCacheDir, ensureDownloaded, hashFile } from './download.js';
-export { type TarEntry, type TarEntryType, extractTar, fileBytes, readTarFile, tarEntries } from './tar.js';
+export { ImageDataError, ImageDecoderUnavailableError } from './errors.js';
+export {
+  ChecksumMismatchError,
+  type DownloadOptions,
+  DownloadError,
+  type RemoteFile,
+  type TarEntry,
+  type TarEntryType,
+  cacheSubdir,
+  demiCacheDir,
+  ensureDownloaded,
+  hashFile,
+} from '../fetch/index.js';
+export { extractTar, fileBytes, readTarFile, tarEntries } from './archives.js';
 export {
   CIFAR10_BINARY,
   CIFAR10_CLASSES,

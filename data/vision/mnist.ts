@@ -6,7 +6,7 @@
 
 import { stat } from 'node:fs/promises';
 import { join } from 'node:path';
-import { type DownloadOptions, type RemoteFile, ensureDownloaded } from './download.js';
+import { type DownloadOptions, type RemoteFile, ensureDownloaded } from '../fetch/index.js';
 import { ImageDataError } from './errors.js';
 import type { ImageSet } from './image-set.js';
 import { readIdxPair } from './idx.js';

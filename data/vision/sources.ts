@@ -4,7 +4,7 @@
  * Fashion-MNIST), which have checked them against the publishers' files for years.
  */
 
-import type { RemoteFile } from './download.js';
+import type { RemoteFile } from '../fetch/index.js';
 
 /** CIFAR-10 binary version ("suitable for C programs"), https://www.cs.toronto.edu/~kriz/cifar.html */
 export const CIFAR10_BINARY: RemoteFile = {

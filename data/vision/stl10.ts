@@ -8,11 +8,11 @@
 
 import { open, readFile, stat } from 'node:fs/promises';
 import { join } from 'node:path';
-import { type DownloadOptions, cacheSubdir, ensureDownloaded } from './download.js';
+import { type DownloadOptions, cacheSubdir, ensureDownloaded } from '../fetch/index.js';
+import { extractTar } from './archives.js';
 import { ImageDataError } from './errors.js';
 import { type ImageSet, concatImageSets, makeImageSet } from './image-set.js';
 import { STL10_BINARY, STL10_CLASSES } from './sources.js';
-import { extractTar } from './tar.js';
 
 const SIDE = 96;
 const PLANE = SIDE * SIDE;

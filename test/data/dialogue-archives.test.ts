@@ -74,28 +74,9 @@ describe('ZipArchive (fixtures written by Python zipfile)', () => {
   });
 });
 
-describe('extractTarGz (fixtures written by Python tarfile)', () => {
-  it('extracts only wanted members, stepping over pax headers', async () => {
-    const out = join(dir, 'pax');
-    mkdirSync(out);
-    const written = await extractTarGz(dialogueFixture('wizard_of_wikipedia.tgz'), out, (n) => n.endsWith('valid_random_split.json'));
-    expect([...written.keys()]).toEqual(['./valid_random_split.json']);
-    expect(readdirSync(out)).toEqual(['valid_random_split.json']);
-    expect(readFileSync(join(out, 'valid_random_split.json'), 'utf8')).toBe(
-      readFileSync(dialogueFixture('valid_random_split.json'), 'utf8'),
-    );
-  });
-
-  it('resolves GNU long names', async () => {
-    const out = join(dir, 'gnu');
-    mkdirSync(out);
-    const written = await extractTarGz(dialogueFixture('gnu-longname.tgz'), out, (n) => n.endsWith('/train.json'));
-    const [name] = [...written.keys()];
-    expect(name).toBe(`wizard_of_wikipedia/${'d'.repeat(110)}/train.json`);
-    expect(JSON.parse(readFileSync(join(out, 'train.json'), 'utf8'))).toHaveLength(1);
-  });
-
-  it('a truncated archive is an error and leaves no partial file', async () => {
+// The tar reader itself (pax headers, GNU long names, damage) is tested in fetch.test.ts.
+describe('extractTarGz', () => {
+  it('a truncated archive is a DatasetFormatError and leaves no partial file', async () => {
     const bytes = readFileSync(dialogueFixture('wizard_of_wikipedia.tgz'));
     const cut = join(dir, 'cut.tgz');
     writeFileSync(cut, bytes.subarray(0, Math.floor(bytes.length * 0.8)));

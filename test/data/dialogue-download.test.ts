@@ -1,16 +1,14 @@
 import { createHash } from 'node:crypto';
-import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
-import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, utimesSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
+import * as dialogue from '../../data/dialogue/index.js';
+import * as fetch from '../../data/fetch/index.js';
 import {
   ChecksumMismatchError,
   DAILYDIALOG_CONVLAB,
   DownloadError,
-  demiCacheDir,
-  ensureDownloaded,
   loadDailyDialog,
   loadTopicalChat,
   loadWizardOfWikipedia,
@@ -19,91 +17,22 @@ import {
 } from '../../data/dialogue/index.js';
 import { dialogueFixture } from './fixtures.js';
 
+// The downloader itself (HTTP, redirects, checksums, mirrors, the cache) is tested in fetch.test.ts.
+
 const sha = (path: string) => createHash('sha256').update(readFileSync(path)).digest('hex');
 const fileUrl = (path: string) => pathToFileURL(path).href;
 
 let cache: string;
-let server: Server;
-let base: string;
-let requests = 0;
-
-beforeAll(async () => {
+beforeAll(() => {
   cache = mkdtempSync(join(tmpdir(), 'demi-cache-'));
-  // A loopback HTTP server, so the fetch path is exercised without the network.
-  server = createServer((req, res) => {
-    requests++;
-    if (req.url === '/data.zip') {
-      const body = readFileSync(dialogueFixture('convlab-data.zip'));
-      res.writeHead(200, { 'content-length': body.length });
-      res.end(body);
-    } else if (req.url === '/moved') {
-      res.writeHead(302, { location: '/data.zip' });
-      res.end();
-    } else {
-      res.writeHead(404);
-      res.end('not found');
+});
+afterAll(() => rmSync(cache, { recursive: true, force: true }));
+
+describe('downloads', () => {
+  it('data/dialogue re-exports the shared downloader and its errors (data/fetch)', () => {
+    for (const name of ['ensureDownloaded', 'demiCacheDir', 'sha256File', 'DownloadError', 'ChecksumMismatchError'] as const) {
+      expect(dialogue[name]).toBe(fetch[name]);
     }
-  });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
-});
-afterAll(async () => {
-  await new Promise((resolve) => server.close(resolve));
-  rmSync(cache, { recursive: true, force: true });
-});
-
-describe('cache directory', () => {
-  it('is $DEMI_CACHE when set, else ~/.cache/demi', () => {
-    expect(demiCacheDir({ DEMI_CACHE: '/x/y' })).toBe('/x/y');
-    expect(demiCacheDir({ HOME: '/home/u' })).toMatch(/\.cache[/\\]demi$/);
-  });
-});
-
-describe('ensureDownloaded', () => {
-  const zip = dialogueFixture('convlab-data.zip');
-
-  it('downloads over HTTP (following redirects), verifies the hash, and caches', async () => {
-    const spec = { url: `${base}/moved`, sha256: sha(zip), fileName: 'data.zip' };
-    const progress: number[] = [];
-    const path = await ensureDownloaded(spec, { cacheDir: cache, subdir: 'http', onProgress: (r) => progress.push(r) });
-    expect(readFileSync(path)).toEqual(readFileSync(zip));
-    expect(progress[progress.length - 1]).toBe(readFileSync(zip).length);
-    const before = requests;
-    expect(await ensureDownloaded(spec, { cacheDir: cache, subdir: 'http' })).toBe(path);
-    expect(requests).toBe(before); // served from the cache
-    expect(readdirSync(join(cache, 'http')).filter((f) => f.includes('.partial-'))).toEqual([]);
-  });
-
-  it('a wrong hash is a ChecksumMismatchError and nothing is kept', async () => {
-    const spec = { url: `${base}/data.zip`, sha256: 'a'.repeat(64), fileName: 'bad.zip' };
-    const e = await ensureDownloaded(spec, { cacheDir: cache, subdir: 'bad' }).catch((x: unknown) => x);
-    expect(e).toBeInstanceOf(ChecksumMismatchError);
-    expect((e as ChecksumMismatchError).actual).toBe(sha(zip));
-    expect(readdirSync(join(cache, 'bad'))).toEqual([]);
-  });
-
-  it('HTTP errors and missing files are DownloadErrors', async () => {
-    await expect(
-      ensureDownloaded({ url: `${base}/nope`, sha256: 'a'.repeat(64), fileName: 'x' }, { cacheDir: cache }),
-    ).rejects.toThrow(DownloadError);
-    await expect(
-      ensureDownloaded({ url: `${base}/nope`, sha256: 'a'.repeat(64), fileName: 'x' }, { cacheDir: cache }),
-    ).rejects.toThrow(/HTTP 404/);
-    await expect(
-      ensureDownloaded({ url: fileUrl('/nonexistent/file.zip'), sha256: 'a'.repeat(64), fileName: 'y' }, { cacheDir: cache }),
-    ).rejects.toThrow(DownloadError);
-    await expect(
-      ensureDownloaded({ url: 'ftp://example.org/x', sha256: 'a'.repeat(64), fileName: 'z' }, { cacheDir: cache }),
-    ).rejects.toThrow(/unsupported URL scheme/);
-  });
-
-  it('copies file:// URLs; a corrupted cached copy is detected and replaced', async () => {
-    const spec = { url: fileUrl(zip), sha256: sha(zip), fileName: 'data.zip' };
-    const path = await ensureDownloaded(spec, { cacheDir: cache, subdir: 'file' });
-    writeFileSync(path, 'garbage');
-    utimesSync(path, new Date(2001, 1, 1), new Date(2001, 1, 1));
-    const again = await ensureDownloaded(spec, { cacheDir: cache, subdir: 'file' });
-    expect(sha(again)).toBe(sha(zip));
   });
 
   it('the published pins are well-formed', () => {
@@ -111,6 +40,12 @@ describe('ensureDownloaded', () => {
       expect(spec.sha256).toMatch(/^[0-9a-f]{64}$/);
       expect(spec.url).toMatch(/^https?:\/\//);
     }
+  });
+
+  it('a missing source file is a DownloadError', async () => {
+    await expect(
+      loadTopicalChat('test_freq', { cacheDir: cache, source: { url: fileUrl('/nonexistent/test_freq.json') } }),
+    ).rejects.toThrow(DownloadError);
   });
 });
 

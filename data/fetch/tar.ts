@@ -1,20 +1,35 @@
 /**
- * A minimal streaming tar reader (ustar, GNU long names, pax path/size records), over a plain or
- * gzip-compressed file (detected from its first bytes, decompressed with node:zlib). Members are
- * yielded one at a time; a member's bytes are read only if the caller asks, so memory stays bounded
- * whatever the archive's size. Also: extraction of chosen members to a directory, each through a
- * temporary file and an atomic rename.
+ * A minimal streaming tar reader (ustar, GNU long names and base-256 sizes, pax path/size records,
+ * pax global headers skipped), over a plain or gzip-compressed file (detected from its first bytes,
+ * decompressed with node:zlib). Members are yielded one at a time; a member's bytes are read only if
+ * the caller asks, so memory stays bounded whatever the archive's size. Also: extraction of chosen
+ * members to a directory, each through a temporary file and an atomic rename.
+ *
+ * A damaged archive (truncated, bad header checksum, bad gzip data) is an ArchiveFormatError naming
+ * the file, or the caller's own error type (TarOptions.formatError).
  */
 
 import { createReadStream } from 'node:fs';
 import { mkdir, open, rename, rm } from 'node:fs/promises';
 import { basename, join } from 'node:path';
 import { createGunzip } from 'node:zlib';
-import { ImageDataError } from './errors.js';
+import { ArchiveFormatError } from './errors.js';
 
 const BLOCK = 512;
 
 export type TarEntryType = 'file' | 'directory' | 'link' | 'other';
+
+export interface TarOptions {
+  /**
+   * Makes the error thrown for a damaged archive (file: the archive or its label; problem: what is
+   * wrong), so that each data family reports its own error type. Default: ArchiveFormatError.
+   */
+  formatError?: (file: string, problem: string) => Error;
+}
+
+function formatErrorOf(options: TarOptions): (file: string, problem: string) => Error {
+  return options.formatError ?? ((file, problem) => new ArchiveFormatError(file, problem));
+}
 
 /** One member of an archive. Its bytes can be read once, before the iteration moves on. */
 export interface TarEntry {
@@ -145,36 +160,40 @@ async function collect(gen: AsyncGenerator<Buffer>, size: number, onShort: () =>
  * member's bytes (entry.read / entry.chunks) before asking for the next member; unread bytes are
  * skipped.
  */
-export async function* tarEntries(stream: AsyncIterable<Buffer>, label: string): AsyncGenerator<TarEntry> {
+export async function* tarEntries(
+  stream: AsyncIterable<Buffer>,
+  label: string,
+  options: TarOptions = {},
+): AsyncGenerator<TarEntry> {
   const src = new ByteSource(stream[Symbol.asyncIterator]());
+  const fail = formatErrorOf(options);
   try {
-    yield* members(src, label);
+    yield* members(src, (problem) => fail(label, problem));
   } finally {
     await src.close();
   }
 }
 
-async function* members(src: ByteSource, label: string): AsyncGenerator<TarEntry> {
+async function* members(src: ByteSource, bad: (problem: string) => Error): AsyncGenerator<TarEntry> {
   let longName: string | undefined;
   let pax = new Map<string, string>();
   let sawEnd = false;
   while (true) {
     const h = await src.readUpTo(BLOCK);
     if (h.length === 0) break;
-    if (h.length < BLOCK) throw new ImageDataError(label, 'archive ends inside a tar header (truncated download?)');
+    if (h.length < BLOCK) throw bad('archive ends inside a tar header (truncated download?)');
     if (h.every((b) => b === 0)) {
       sawEnd = true; // the end-of-archive marker; a second zero block may follow
       break;
     }
-    if (!checksumOk(h)) throw new ImageDataError(label, 'tar header checksum mismatch (corrupt, or not a tar archive)');
+    if (!checksumOk(h)) throw bad('tar header checksum mismatch (corrupt, or not a tar archive)');
     const flag = String.fromCharCode(h[156]);
     const headerSize = octal(h, 124, 12);
     const size = pax.has('size') ? Number(pax.get('size')) : headerSize;
     const padding = (BLOCK - (size % BLOCK)) % BLOCK;
     const rawName = field(h, 0, 100);
     const prefix = h.toString('latin1', 257, 262) === 'ustar' ? field(h, 345, 155) : '';
-    const short = (what: string) => () =>
-      new ImageDataError(label, `archive ends in the middle of ${what} (truncated download?)`);
+    const short = (what: string) => () => bad(`archive ends in the middle of ${what} (truncated download?)`);
 
     if (flag === 'L' || flag === 'x' || flag === 'g') {
       const data = await collect(src.take(size), size, short(`a ${flag} header`));
@@ -222,13 +241,13 @@ async function* members(src: ByteSource, label: string): AsyncGenerator<TarEntry
     if (consumed + skipped !== dataSize) throw short(`member ${path}`)();
     await collect(src.take(padding), padding, short(`member ${path}`));
   }
-  if (!sawEnd) throw new ImageDataError(label, 'archive has no end-of-archive marker (truncated download?)');
+  if (!sawEnd) throw bad('archive has no end-of-archive marker (truncated download?)');
   // Read to the end of the stream, so that a damaged gzip trailer (CRC, length) is reported too.
   for await (const piece of src.take(Number.POSITIVE_INFINITY)) void piece;
 }
 
 /** The bytes of a file, gunzipped if they start with the gzip magic (1f 8b). */
-export async function* fileBytes(path: string): AsyncGenerator<Buffer> {
+export async function* fileBytes(path: string, options: TarOptions = {}): AsyncGenerator<Buffer> {
   const fh = await open(path, 'r');
   let gz = false;
   try {
@@ -243,8 +262,7 @@ export async function* fileBytes(path: string): AsyncGenerator<Buffer> {
   try {
     for await (const chunk of stream as AsyncIterable<Buffer>) yield chunk;
   } catch (e) {
-    if (e instanceof ImageDataError) throw e;
-    throw new ImageDataError(path, `cannot read the ${gz ? 'gzip' : ''} stream: ${(e as Error).message}`);
+    throw formatErrorOf(options)(path, `cannot read the ${gz ? 'gzip stream' : 'file'}: ${(e as Error).message}`);
   } finally {
     raw.destroy();
     if (stream !== raw) stream.destroy();
@@ -252,8 +270,8 @@ export async function* fileBytes(path: string): AsyncGenerator<Buffer> {
 }
 
 /** The members of a .tar or .tar.gz file. */
-export function readTarFile(path: string): AsyncGenerator<TarEntry> {
-  return tarEntries(fileBytes(path), path);
+export function readTarFile(path: string, options: TarOptions = {}): AsyncGenerator<TarEntry> {
+  return tarEntries(fileBytes(path, options), path, options);
 }
 
 /**
@@ -265,10 +283,11 @@ export async function extractTar(
   archive: string,
   destDir: string,
   want: (memberPath: string) => boolean,
+  options: TarOptions = {},
 ): Promise<Map<string, string>> {
   await mkdir(destDir, { recursive: true });
   const written = new Map<string, string>();
-  for await (const entry of readTarFile(archive)) {
+  for await (const entry of readTarFile(archive, options)) {
     if (entry.type !== 'file' || !want(entry.path)) continue;
     const final = join(destDir, basename(entry.path));
     const tmp = `${final}.partial-${process.pid}`;

@@ -1,12 +1,14 @@
 /**
- * Downloads data set archives into a cache directory, checked against the checksum their publisher
- * gives (MD5 for CIFAR-10, STL-10, MNIST and Fashion-MNIST; SHA-256 where known).
+ * Downloads published files (corpora, data set archives) into a cache directory, checked against
+ * the checksums their publishers give: SHA-256 and/or MD5 (CIFAR-10, STL-10, MNIST and
+ * Fashion-MNIST publish MD5), and the exact size where known.
  *
- * Cache: $DEMI_CACHE, else ~/.cache/demi. Bytes are fetched (http(s) with fetch, file:// from disk)
- * into a temporary file next to the final name while being hashed; only bytes with the expected
- * size and hashes are renamed into place (an atomic rename on one file system), so the cache never
- * holds a partial or wrong file. A verified file gets a small `.verified` stamp (hashes, size,
- * mtime) so later loads skip re-hashing a 2.6 GB archive.
+ * Cache: $DEMI_CACHE, else ~/.cache/demi, one sub-folder per corpus or data set. Bytes are fetched
+ * (http(s) with fetch, following redirects; file:// from disk) into a temporary file next to the
+ * final name while being hashed; only bytes with the expected size and hashes are renamed into place
+ * (an atomic rename on one file system), so the cache never holds a partial or wrong file. When the
+ * URL fails, the mirrors are tried in order. A verified file gets a small `.verified` stamp (hashes,
+ * size, mtime) so later loads skip re-hashing a 2.6 GB archive.
  */
 
 import { createHash, randomBytes } from 'node:crypto';
@@ -35,7 +37,7 @@ export interface RemoteFile {
 export interface DownloadOptions {
   /** Cache root; default $DEMI_CACHE or ~/.cache/demi. */
   cacheDir?: string;
-  /** Sub-folder of the cache root (one per data set). */
+  /** Sub-folder of the cache root (one per corpus or data set). */
   subdir?: string;
   /** Download again even if a verified copy is cached. */
   force?: boolean;
@@ -60,6 +62,11 @@ export async function hashFile(path: string, algorithm: 'sha256' | 'md5' = 'sha2
   const hash = createHash(algorithm);
   for await (const chunk of createReadStream(path)) hash.update(chunk as Buffer);
   return hash.digest('hex');
+}
+
+/** SHA-256 (hex) of a file, streamed. */
+export function sha256File(path: string): Promise<string> {
+  return hashFile(path, 'sha256');
 }
 
 interface Expected {
