@@ -126,6 +126,28 @@ describe('elementwise and reductions', () => {
     for (const op of [tf.log, tf.sqrt, tf.rsqrt]) expectClose(() => op(positive));
   });
 
+  test('IEEE edge cases (zeros, denormals, overflow) come out as TF.js computes them, on long arrays too', () => {
+    const edge = [0, 1e-44, 1e-30, 4, -100, 100, -1e-40, 1e30, -1e30, 88.8];
+    for (const n of [edge.length, 70000]) {
+      const x = tf.tensor1d(Float32Array.from({ length: n }, (_, i) => edge[i % edge.length]));
+      const ops: [string, (t: tf.Tensor) => tf.Tensor][] = [
+        ['sqrt', (t) => tf.sqrt(tf.abs(t))], ['rsqrt', (t) => tf.rsqrt(tf.abs(t))], ['sigmoid', tf.sigmoid], ['exp', tf.exp],
+        ['tanh', tf.tanh], ['log', (t) => tf.log(tf.abs(t))], ['reciprocal', (t) => tf.div(1, t)], ['square', tf.square],
+        ['softmax', (t) => tf.softmax(tf.reshape(t, [-1, edge.length]))],
+      ];
+      for (const [name, op] of ops) {
+        const [expected] = run('cpu', () => op(x));
+        const [actual] = run(hostBackend, () => op(x));
+        for (let i = 0; i < Math.min(n, 2 * edge.length); i++) {
+          const e = expected[i];
+          const a = actual[i];
+          const same = Number.isFinite(e) ? Math.abs(a - e) <= 1e-5 * Math.max(1, Math.abs(e)) || (Math.abs(e) < 1e-37 && Math.abs(a) < 1e-37) : Object.is(a, e) || (Number.isNaN(e) && Number.isNaN(a));
+          if (!same) throw new Error(`${name}(${edge[i % edge.length]}) on ${n} values: native ${a}, TF.js ${e}`);
+        }
+      }
+    }
+  });
+
   test.each([[[6, 7, 8], [0]], [[6, 7, 8], [2]], [[6, 7, 8], [1, 2]], [[6, 7, 8], [0, 1]], [[6, 7, 8], [1]], [[6, 7, 8], [0, 2]]])(
     'sum of %j over axes %j', (shape, axes) => {
       const x = rand(shape);

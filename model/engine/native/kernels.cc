@@ -11,6 +11,18 @@
 #include <vector>
 #include <algorithm>
 
+// Vector variants from glibc's libmvec. glibc declares them only under __FAST_MATH__, which needs
+// -ffinite-math-only; that flag lets GCC replace divisions and square roots by approximations that
+// turn 1/0 and sqrt(denormal) into NaN, so we build with -fno-finite-math-only and declare them here.
+extern "C" {
+#pragma omp declare simd notinbranch
+float expf(float) noexcept;
+#pragma omp declare simd notinbranch
+float logf(float) noexcept;
+#pragma omp declare simd notinbranch
+float tanhf(float) noexcept;
+}
+
 extern "C" {
 char *openblas_get_corename(void);
 int openblas_get_num_threads(void);
@@ -620,17 +632,26 @@ napi_value Unary(napi_env env, napi_callback_info info) {
   const float *x = a.f32(1, &n);
   float *y = a.f32(2);
   if (!a.ok) return nullptr;
-  switch (op) {
-    case kExp: for (size_t i = 0; i < n; i++) y[i] = expf(x[i]); break;
-    case kLog: for (size_t i = 0; i < n; i++) y[i] = logf(x[i]); break;
-    case kTanh: for (size_t i = 0; i < n; i++) y[i] = tanhf(x[i]); break;
-    case kSigmoidU: for (size_t i = 0; i < n; i++) y[i] = 1.f / (1.f + expf(-x[i])); break;
-    case kSqrt: for (size_t i = 0; i < n; i++) y[i] = sqrtf(x[i]); break;
-    case kRsqrt: for (size_t i = 0; i < n; i++) y[i] = 1.f / sqrtf(x[i]); break;
-    case kSquare: for (size_t i = 0; i < n; i++) y[i] = x[i] * x[i]; break;
-    case kNeg: for (size_t i = 0; i < n; i++) y[i] = -x[i]; break;
-    case kReluU: for (size_t i = 0; i < n; i++) y[i] = x[i] > 0 ? x[i] : 0; break;
-    default: a.fail("unary: unknown op"); return nullptr;
+  if (op < kExp || op > kReluU) {
+    a.fail("unary: unknown op");
+    return nullptr;
+  }
+  const int64_t total = (int64_t)n, block = 16384, blocks = (total + block - 1) / block;
+  for (int64_t b = 0; b < blocks; b++) {
+    const float *xi = x + b * block;
+    float *yi = y + b * block;
+    const int64_t len = std::min(block, total - b * block);
+    switch (op) {
+      case kExp: for (int64_t i = 0; i < len; i++) yi[i] = expf(xi[i]); break;
+      case kLog: for (int64_t i = 0; i < len; i++) yi[i] = logf(xi[i]); break;
+      case kTanh: for (int64_t i = 0; i < len; i++) yi[i] = tanhf(xi[i]); break;
+      case kSigmoidU: for (int64_t i = 0; i < len; i++) yi[i] = 1.f / (1.f + expf(-xi[i])); break;
+      case kSqrt: for (int64_t i = 0; i < len; i++) yi[i] = sqrtf(xi[i]); break;
+      case kRsqrt: for (int64_t i = 0; i < len; i++) yi[i] = 1.f / sqrtf(xi[i]); break;
+      case kSquare: for (int64_t i = 0; i < len; i++) yi[i] = xi[i] * xi[i]; break;
+      case kNeg: for (int64_t i = 0; i < len; i++) yi[i] = -xi[i]; break;
+      default: for (int64_t i = 0; i < len; i++) yi[i] = xi[i] > 0 ? xi[i] : 0; break;
+    }
   }
   return undefined(env);
 }
