@@ -64,14 +64,16 @@ export interface TrainerConfig {
 }
 
 export interface StepResult {
-  /** The reported MI estimate of this step (nats), NaN if the objective was not finite. */
+  /** The reported MI estimate of this step (nats), NaN if it was not finite. */
   estimate: number;
   /** DEMI only: every term. */
   terms?: number[];
   /** Importance-sampled DEMI only: mean effective sample size of each conditional level's weights. */
   ess?: number[];
-  /** False when the objective was not finite; the update was then skipped. */
+  /** Whether the reported estimate is finite (e.g. NWJ's exp can overflow at large MI). */
   finite: boolean;
+  /** Whether the critics were updated: false when the training objective or a gradient was not finite. */
+  updated: boolean;
 }
 
 /** A trainable estimator: critics + optimizer + objective. */
@@ -159,18 +161,25 @@ export class EstimatorTrainer {
     }, Object.values(this.variables));
     const values = (report as unknown as tf.Tensor1D).dataSync();
     const loss = value.dataSync()[0];
-    const finite = Number.isFinite(loss) && values.every(Number.isFinite);
-    if (finite) this.optimizer.apply(this.variables, grads);
+    // One overflowing gradient entry would turn Adam's moments (and then the critic) into NaN for
+    // good: such a step is skipped, and so is one whose objective is not finite.
+    const gradSquares = tf.tidy(() => tf.addN(Object.values(grads).map((g) => tf.sum(tf.square(g)))));
+    const gradsFinite = Number.isFinite(gradSquares.dataSync()[0]);
+    gradSquares.dispose();
+    const updated = Number.isFinite(loss) && gradsFinite;
+    if (updated) this.optimizer.apply(this.variables, grads);
     value.dispose();
     (report as unknown as tf.Tensor1D).dispose();
     tf.dispose(grads);
     const isDemi = this.spec.kind === 'demi' || this.spec.kind === 'demi-exact';
     const m = this.spec.subviews;
+    const finite = Number.isFinite(values[0]);
     return {
       estimate: finite ? values[0] : NaN,
-      terms: isDemi ? Array.from(values.slice(1, 1 + m), (v) => (finite ? v : NaN)) : undefined,
+      terms: isDemi ? Array.from(values.slice(1, 1 + m)) : undefined,
       ess: this.spec.kind === 'demi' ? Array.from(values.slice(1 + m)) : undefined,
       finite,
+      updated,
     };
   }
 

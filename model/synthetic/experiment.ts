@@ -26,8 +26,10 @@ export interface SyntheticRow {
   /** Standard error of the mean (std / sqrt(evalSteps); steps are correlated, so optimistic). */
   stderr: number;
   evalSteps: number;
-  /** Steps whose objective was not finite (their update was skipped, their value left out). */
+  /** Evaluation steps whose estimate was not finite (left out of the mean). */
   nonFinite: number;
+  /** Steps of the stage whose update was skipped (non-finite objective or gradient). */
+  skippedUpdates: number;
   logN: number;
   /** The most the estimator can report: log N for InfoNCE, the sum of per-term caps for DEMI, null if unbounded. */
   cap: number | null;
@@ -111,6 +113,7 @@ export async function runSyntheticExperiment(input: SyntheticOptions = {}): Prom
       const termValues = specs.map(() => [] as number[][]);
       const essValues = specs.map(() => [] as number[][]);
       const nonFinite = specs.map(() => 0);
+      const skipped = specs.map(() => 0);
       const stageSteps = options.steps + (stage === 0 ? options.warmupSteps : 0);
       const evalFrom = stageSteps - Math.max(1, Math.round(options.steps * options.evalFraction));
       for (let step = 0; step < stageSteps; step++) {
@@ -120,6 +123,7 @@ export async function runSyntheticExperiment(input: SyntheticOptions = {}): Prom
             const t0 = performance.now();
             const r = trainer.step(batch);
             busyMs.set(trainer.name, (busyMs.get(trainer.name) ?? 0) + performance.now() - t0);
+            if (!r.updated) skipped[e] += 1;
             if (step < evalFrom) return;
             if (!r.finite) {
               nonFinite[e] += 1;
@@ -148,6 +152,7 @@ export async function runSyntheticExperiment(input: SyntheticOptions = {}): Prom
           stderr: v.length ? std(v) / Math.sqrt(v.length) : NaN,
           evalSteps: v.length,
           nonFinite: nonFinite[e],
+          skippedUpdates: skipped[e],
           logN,
           cap: capOf(spec, options.batch, exactNegatives),
         };
