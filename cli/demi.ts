@@ -23,6 +23,14 @@ const commands: Record<string, Command> = {
     summary: 'train a model: demi train dialogue (LM + DEMI) | vision (DIM / DEMI)',
     load: async () => (await import('./train-command.js')).trainCommand,
   },
+  probe: {
+    summary: 'linear / MLP probes on frozen vision features (conv, fc, Y): a JSON report of accuracies',
+    load: async () => (await import('./probe-command.js')).probeCommand,
+  },
+  export: {
+    summary: 'a compact serving copy of a checkpoint (float16 weights, no optimizer state)',
+    load: async () => (await import('./export-command.js')).exportCommand,
+  },
   generate: {
     summary: 'batch response generation from a corpus split or a JSONL of contexts, to JSONL',
     load: async () => (await import('./generate-command.js')).generateCommand,

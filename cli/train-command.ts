@@ -5,7 +5,7 @@ import { selectBackend } from '../model/engine/index.js';
 import { parseArgs } from './args.js';
 import { CliError } from './errors.js';
 
-const HELP = `usage: demi train dialogue [options]
+const HELP = `usage: demi train dialogue [options]   (demi train vision --help: DIM / DEMI on images)
   --config FILE      JSON config (see configs/); every field has a default
   --set key=value    override one field, e.g. --set objective.levels=2 (repeatable)
   --out DIR          output directory (checkpoints last/ and best/, log.jsonl, curves.svg)
@@ -17,6 +17,11 @@ export async function trainCommand(argv: string[]): Promise<void> {
   const [what, ...rest] = argv;
   if (!what || what === '--help') {
     console.log(HELP);
+    return;
+  }
+  if (what === 'vision') {
+    const { visionTrainCommand } = await import('./vision-command.js');
+    await visionTrainCommand(rest);
     return;
   }
   const args = parseArgs(rest, { values: ['config', 'out', 'steps', 'backend'], switches: ['resume', 'help'], repeated: ['set'] });
@@ -35,5 +40,5 @@ export async function trainCommand(argv: string[]): Promise<void> {
     console.log(JSON.stringify({ ...result, outDir: config.outDir }, null, 2));
     return;
   }
-  throw new CliError(`demi train: unknown target '${what}' (dialogue)`);
+  throw new CliError(`demi train: unknown target '${what}' (dialogue | vision)`);
 }
