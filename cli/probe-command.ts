@@ -47,11 +47,11 @@ export async function probeCommand(argv: string[]): Promise<void> {
     console.log(HELP);
     return;
   }
-  await selectBackend(args.values.backend);
-  const vision = await import('../model/vision/index.js');
   const model = args.values.model;
   const randomInit = args.switches.has('random-init');
   if (!model && !randomInit) throw new CliError(`demi probe: give --model DIR (or --random-init --encoder NAME)\n\n${HELP}`);
+  await selectBackend(args.values.backend);
+  const vision = await import('../model/vision/index.js');
   let dataset;
   if (model) {
     const loaded = vision.loadVisionModel(model);

@@ -3,20 +3,21 @@
  * (loss, perplexity, each MI term), train and validation as separate lines.
  */
 import { writeFileSync } from 'node:fs';
-import * as vega from 'vega';
-import * as vegaLite from 'vega-lite';
+import type { TopLevelSpec } from 'vega-lite';
 import type { LogRecord } from './jsonl-log.js';
 
 const SKIP = new Set(['step', 'kind', 'lr', 'gradNorm']);
 
-export async function renderSvg(spec: vegaLite.TopLevelSpec): Promise<string> {
+/** vega and vega-lite load on first use: importing them costs ~0.6 s that servers and loaders never need. */
+export async function renderSvg(spec: TopLevelSpec): Promise<string> {
+  const [vega, vegaLite] = await Promise.all([import('vega'), import('vega-lite')]);
   const view = new vega.View(vega.parse(vegaLite.compile(spec).spec), { renderer: 'none' });
   const svg = await view.toSVG();
   view.finalize();
   return svg;
 }
 
-export function trainingCurveSpec(records: LogRecord[]): vegaLite.TopLevelSpec {
+export function trainingCurveSpec(records: LogRecord[]): TopLevelSpec {
   const rows: { step: number; split: string; metric: string; value: number }[] = [];
   for (const r of records) {
     if (r.kind !== 'train' && r.kind !== 'val') continue;
@@ -40,7 +41,7 @@ export function trainingCurveSpec(records: LogRecord[]): vegaLite.TopLevelSpec {
       },
     },
     resolve: { scale: { y: 'independent' } },
-  } as vegaLite.TopLevelSpec;
+  } as TopLevelSpec;
 }
 
 export async function writeTrainingPlot(records: LogRecord[], path: string): Promise<void> {

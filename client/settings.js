@@ -1,0 +1,89 @@
+// Decoding settings (temperature, top-p, max tokens, seed): a form in the settings panel, kept in
+// localStorage, turned into the `params` of chat:send.
+
+const STORAGE_KEY = 'demi.settings.v1';
+const DEFAULTS = { temperature: 0.7, topP: 0.9, maxTokens: 64, seed: '' };
+
+export class Settings {
+  constructor(form) {
+    this.form = form;
+    this.temperature = form.querySelector('#temperature');
+    this.topP = form.querySelector('#top-p');
+    this.maxTokens = form.querySelector('#max-tokens');
+    this.seed = form.querySelector('#seed');
+    this.defaults = { ...DEFAULTS };
+    this.load();
+    form.addEventListener('input', () => {
+      this.render();
+      this.save();
+    });
+    form.addEventListener('submit', (event) => event.preventDefault());
+  }
+
+  /** Adopts the model's limits: the default and largest max tokens. */
+  setModelLimits({ maxResponseTokens, maxTokensLimit }) {
+    this.maxTokens.max = String(maxTokensLimit);
+    this.defaults.maxTokens = maxResponseTokens;
+    if (!this.stored?.maxTokens) this.maxTokens.value = String(maxResponseTokens);
+    if (Number(this.maxTokens.value) > maxTokensLimit) this.maxTokens.value = String(maxTokensLimit);
+  }
+
+  /** chat:send params from the form (invalid numbers fall back to defaults). */
+  params() {
+    const number = (input, fallback) => {
+      const value = Number(input.value);
+      return input.value !== '' && Number.isFinite(value) ? value : fallback;
+    };
+    const max = Number(this.maxTokens.max) || Infinity;
+    const params = {
+      temperature: clamp(number(this.temperature, this.defaults.temperature), 0, 2),
+      topP: clamp(number(this.topP, this.defaults.topP), 0.05, 1),
+      maxTokens: Math.round(clamp(number(this.maxTokens, this.defaults.maxTokens), 1, max)),
+    };
+    const seed = this.seed.value.trim();
+    if (seed !== '' && Number.isInteger(Number(seed))) params.seed = Number(seed);
+    return params;
+  }
+
+  reset() {
+    this.temperature.value = String(this.defaults.temperature);
+    this.topP.value = String(this.defaults.topP);
+    this.maxTokens.value = String(this.defaults.maxTokens);
+    this.seed.value = '';
+    this.stored = undefined;
+    localStorage.removeItem(STORAGE_KEY);
+    this.render();
+  }
+
+  render() {
+    this.form.querySelector('#temperature-value').textContent = Number(this.temperature.value).toFixed(2);
+    this.form.querySelector('#top-p-value').textContent = Number(this.topP.value).toFixed(2);
+  }
+
+  load() {
+    try {
+      this.stored = JSON.parse(localStorage.getItem(STORAGE_KEY) ?? 'null') ?? undefined;
+    } catch {
+      this.stored = undefined;
+    }
+    const s = { ...DEFAULTS, ...(this.stored ?? {}) };
+    this.temperature.value = String(s.temperature);
+    this.topP.value = String(s.topP);
+    this.maxTokens.value = String(s.maxTokens);
+    this.seed.value = String(s.seed ?? '');
+    this.render();
+  }
+
+  save() {
+    this.stored = { temperature: this.temperature.value, topP: this.topP.value, maxTokens: this.maxTokens.value, seed: this.seed.value };
+    try {
+      localStorage.setItem(STORAGE_KEY, JSON.stringify(this.stored));
+    } catch {
+      // storage may be unavailable (private mode): settings then last for this page only
+    }
+  }
+}
+
+function clamp(value, lo, hi) {
+  return Math.min(hi, Math.max(lo, value));
+}

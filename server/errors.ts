@@ -1,0 +1,59 @@
+/**
+ * The server's typed errors. Each has a stable `code` (sent to socket clients and as OpenAI's
+ * `error.code`), an HTTP status and a message that says what was wrong and what to do.
+ */
+export type ServerErrorCode =
+  | 'invalid_request'
+  | 'payload_too_large'
+  | 'unknown_session'
+  | 'unknown_request'
+  | 'session_busy'
+  | 'too_many_pending'
+  | 'rate_limited'
+  | 'overloaded'
+  | 'not_ready'
+  | 'shutting_down'
+  | 'unsupported'
+  | 'not_found'
+  | 'internal';
+
+const STATUS: Record<ServerErrorCode, number> = {
+  invalid_request: 400,
+  payload_too_large: 413,
+  unknown_session: 404,
+  unknown_request: 404,
+  session_busy: 409,
+  too_many_pending: 429,
+  rate_limited: 429,
+  overloaded: 429,
+  not_ready: 503,
+  shutting_down: 503,
+  unsupported: 400,
+  not_found: 404,
+  internal: 500,
+};
+
+export class ServerError extends Error {
+  override name = 'ServerError';
+  readonly status: number;
+
+  constructor(readonly code: ServerErrorCode, message: string, readonly param?: string) {
+    super(message);
+    this.status = STATUS[code];
+  }
+
+  toJSON(): { code: ServerErrorCode; message: string; param?: string } {
+    return { code: this.code, message: this.message, ...(this.param ? { param: this.param } : {}) };
+  }
+}
+
+/** Any thrown value as a ServerError (unexpected ones become `internal`, without internals leaking). */
+export function asServerError(err: unknown): ServerError {
+  if (err instanceof ServerError) return err;
+  return new ServerError('internal', 'the server failed to handle this request; it has been logged, please try again');
+}
+
+/** A zod error's issues as one readable line: "params.temperature: Expected number, received string". */
+export function describeIssues(issues: readonly { path: (string | number)[]; message: string }[], prefix = ''): string {
+  return issues.slice(0, 5).map((i) => `${[prefix, ...i.path].filter((p) => p !== '').join('.') || '(payload)'}: ${i.message}`).join('; ');
+}

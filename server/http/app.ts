@@ -1,0 +1,110 @@
+/**
+ * The express application: the web client at `/`, GET /health, GET /metrics, the OpenAI routes
+ * under /v1, per-IP rate limiting of the chat route, and errors in OpenAI's shape for /v1.
+ */
+import { fileURLToPath } from 'node:url';
+import express, { type NextFunction, type Request, type Response } from 'express';
+import { ServerError } from '../errors.js';
+import { KeyedRateLimiter, type RateLimit } from '../rate-limit.js';
+import { PROMETHEUS_CONTENT_TYPE } from '../metrics.js';
+import type { ChatService } from '../chat-service.js';
+import type { MessageLimits } from '../limits.js';
+import type { ModelInfo } from '../model-info.js';
+import type { ServerMetrics } from '../server-metrics.js';
+import { chatCompletionsHandler } from './chat-completions.js';
+import { healthHandler, type HealthDeps } from './health.js';
+import { modelsHandler } from './models.js';
+import { sendOpenAiError } from './openai-errors.js';
+
+export const CLIENT_DIR = fileURLToPath(new URL('../../client/', import.meta.url));
+
+export interface AppOptions {
+  limits: MessageLimits;
+  maxBodyBytes: number;
+  /** Requests per IP address to /v1/chat/completions. */
+  httpRate: RateLimit;
+}
+
+export interface AppDeps extends Omit<HealthDeps, 'limits'> {
+  chat: ChatService;
+  metrics: ServerMetrics;
+  modelInfo: () => ModelInfo | undefined;
+}
+
+/** Route label for metrics: the matched route, not the raw URL (which clients control). */
+function routeLabel(req: Request): string {
+  const path = req.path;
+  if (path === '/health' || path === '/metrics' || path === '/v1/chat/completions' || path === '/v1/models') return path;
+  if (path.startsWith('/v1/models/')) return '/v1/models/:id';
+  if (path.startsWith('/v1/')) return '/v1/other';
+  return 'static';
+}
+
+export function createApp(options: AppOptions, deps: AppDeps): express.Express {
+  const app = express();
+  app.disable('x-powered-by');
+  app.set('etag', false);
+
+  app.use((req, res, next) => {
+    res.on('finish', () => deps.metrics.httpRequests.inc({ route: routeLabel(req), method: req.method, status: String(res.statusCode) }));
+    res.on('close', () => {
+      if (!res.writableFinished) deps.metrics.httpRequests.inc({ route: routeLabel(req), method: req.method, status: '499' });
+    });
+    res.setHeader('X-Content-Type-Options', 'nosniff');
+    next();
+  });
+
+  app.get('/health', healthHandler({ ...deps, limits: options.limits }));
+  app.get('/metrics', (_req, res) => {
+    res.setHeader('Content-Type', PROMETHEUS_CONTENT_TYPE);
+    res.end(deps.metrics.registry.render());
+  });
+
+  const limiter = new KeyedRateLimiter(options.httpRate);
+  const rateLimit = (req: Request, res: Response, next: NextFunction) => {
+    const wait = limiter.take(req.ip ?? req.socket.remoteAddress ?? 'unknown');
+    if (wait > 0) {
+      deps.chat.rejected('openai', 'rate_limited');
+      sendOpenAiError(res, new ServerError('rate_limited', `too many requests from your address (limit ${options.httpRate.perSecond}/s, bursts of ${options.httpRate.burst}): retry in ${wait} s`), wait);
+      return;
+    }
+    next();
+  };
+  app.get('/v1/models', modelsHandler(deps.modelInfo));
+  app.get('/v1/models/:id', modelsHandler(deps.modelInfo));
+  app.post('/v1/chat/completions', rateLimit, express.json({ limit: options.maxBodyBytes, type: () => true }),
+    chatCompletionsHandler({ chat: deps.chat, limits: options.limits, modelInfo: deps.modelInfo }));
+  app.all('/v1/{*rest}', (req, res) => {
+    sendOpenAiError(res, new ServerError('not_found', `no route ${req.method} ${req.path.slice(0, 100)}: this server offers GET /v1/models and POST /v1/chat/completions`));
+  });
+
+  app.use(express.static(CLIENT_DIR, {
+    index: 'index.html',
+    setHeaders: (res) => {
+      res.setHeader('Content-Security-Policy',
+        "default-src 'self'; connect-src 'self' ws: wss:; img-src 'self' data:; style-src 'self'; script-src 'self'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'");
+    },
+  }));
+
+  // Body-parser failures (malformed JSON, too large) and anything unexpected: never a stack trace.
+  app.use((err: Error & { type?: string; status?: number }, req: Request, res: Response, _next: NextFunction) => {
+    let error: ServerError;
+    if (err.type === 'entity.too.large') {
+      error = new ServerError('payload_too_large', `the request body is larger than ${options.maxBodyBytes} bytes: send fewer or shorter messages`);
+    } else if (err.type === 'entity.parse.failed') {
+      error = new ServerError('invalid_request', `the body is not valid JSON: ${err.message.slice(0, 200)}`);
+    } else if (typeof err.status === 'number' && err.status >= 400 && err.status < 500) {
+      error = new ServerError('invalid_request', `bad request: ${err.message.slice(0, 200)}`);
+    } else {
+      error = new ServerError('internal', 'the server failed to handle this request; please try again');
+    }
+    if (req.path.startsWith('/v1/')) deps.chat.rejected('openai', error.code);
+    if (res.headersSent) {
+      res.end();
+      return;
+    }
+    if (req.path.startsWith('/v1/')) sendOpenAiError(res, error);
+    else res.status(error.status).json({ error: error.toJSON() });
+  });
+  return app;
+}

@@ -1,0 +1,25 @@
+/** Facts about the loaded model and engine, as /health, /v1/models and the client show them. */
+export interface ModelInfo {
+  /** The id clients see (OpenAI `model`). */
+  id: string;
+  dir: string;
+  backend: { name: string; tfBackend: string; nativeKernels: boolean };
+  architecture: { vocabSize: number; blockSize: number; nLayer: number; nHead: number; dModel: number };
+  parameters: number;
+  tokenizer: string;
+  /** Default and largest `max_tokens`. */
+  maxResponseTokens: number;
+  maxTokensLimit: number;
+  /** Whether the checkpoint has a trained DEMI critic. */
+  demiCritic: boolean;
+  /** Data licence note (e.g. DailyDialog's CC BY-NC-SA 4.0), when the checkpoint has one. */
+  license?: string;
+  /** When the model finished loading (ms since epoch). */
+  loadedAt: number;
+  loadMs: number;
+}
+
+/** The largest `max_tokens` a request may ask for: leaves at least 1/8 of the block for context. */
+export function maxTokensLimit(blockSize: number): number {
+  return Math.max(1, blockSize - Math.ceil(blockSize / 8));
+}

@@ -1,0 +1,92 @@
+/**
+ * Decoding parameters a chat request may set, shared by socket.io (`params` of `chat:send`) and
+ * the OpenAI route (which maps its snake_case fields onto these), and their translation into
+ * model/generation's config (HF GenerationConfig semantics).
+ *
+ * Defaults suit chatting with a small dialogue model: nucleus sampling at temperature 0.7, top-p
+ * 0.9, no top-k cut (OpenAI has none; HF's default of 50 would be a surprise here). Temperature 0
+ * means greedy decoding (OpenAI's convention), where top-p/top-k do not apply.
+ */
+import { randomInt } from 'node:crypto';
+import { z } from 'zod';
+import type { GenerationConfigInput } from '../model/generation/index.js';
+import { ServerError } from './errors.js';
+import type { ModelInfo } from './model-info.js';
+
+export const DEFAULT_TEMPERATURE = 0.7;
+export const DEFAULT_TOP_P = 0.9;
+export const MAX_STOP_STRINGS = 4;
+export const MAX_STOP_LENGTH = 64;
+
+export const ChatParamsSchema = z.object({
+  temperature: z.number().min(0).max(2).optional(),
+  topP: z.number().gt(0).max(1).optional(),
+  /** 0 disables it. */
+  topK: z.number().int().min(0).max(100_000).optional(),
+  maxTokens: z.number().int().min(1).optional(),
+  /** EOS is suppressed until this many tokens were generated (vLLM's `min_tokens`). */
+  minTokens: z.number().int().min(0).optional(),
+  seed: z.number().int().min(-Number.MAX_SAFE_INTEGER).max(Number.MAX_SAFE_INTEGER).optional(),
+  stop: z.array(z.string().min(1).max(MAX_STOP_LENGTH)).max(MAX_STOP_STRINGS).optional(),
+  repetitionPenalty: z.number().gt(0).max(10).optional(),
+  noRepeatNgramSize: z.number().int().min(0).max(16).optional(),
+}).strict();
+
+export type ChatParams = z.infer<typeof ChatParamsSchema>;
+
+/** Every parameter decided: what the worker decodes with, and what a client may echo back. */
+export interface ResolvedParams {
+  temperature: number;
+  topP: number;
+  topK: number;
+  maxTokens: number;
+  minTokens: number;
+  seed: number;
+  stop: string[];
+  repetitionPenalty: number;
+  noRepeatNgramSize: number;
+}
+
+/**
+ * Fills defaults and checks the limits that depend on the model. A request without a seed gets a
+ * fresh random one (so replies vary), reported back so that the reply can be reproduced.
+ */
+export function resolveParams(params: ChatParams, model: Pick<ModelInfo, 'maxResponseTokens' | 'maxTokensLimit'>, paramPrefix = ''): ResolvedParams {
+  const maxTokens = params.maxTokens ?? Math.min(model.maxResponseTokens, model.maxTokensLimit);
+  if (maxTokens > model.maxTokensLimit) {
+    throw new ServerError('invalid_request',
+      `maxTokens ${maxTokens} is more than this model can generate in one reply (at most ${model.maxTokensLimit}, its block size minus room for the context): ask for fewer tokens`,
+      `${paramPrefix}maxTokens`);
+  }
+  const minTokens = params.minTokens ?? 0;
+  if (minTokens > maxTokens) {
+    throw new ServerError('invalid_request', `minTokens (${minTokens}) exceeds maxTokens (${maxTokens}): lower minTokens or raise maxTokens`, `${paramPrefix}minTokens`);
+  }
+  return {
+    temperature: params.temperature ?? DEFAULT_TEMPERATURE,
+    topP: params.topP ?? DEFAULT_TOP_P,
+    topK: params.topK ?? 0,
+    maxTokens,
+    minTokens,
+    seed: params.seed ?? randomInt(0, 2 ** 31),
+    stop: params.stop ?? [],
+    repetitionPenalty: params.repetitionPenalty ?? 1,
+    noRepeatNgramSize: params.noRepeatNgramSize ?? 0,
+  };
+}
+
+/** The generation config for resolved params; `endIds` end a reply (EOS and the turn separator). */
+export function toGenerationConfig(params: ResolvedParams, endIds: number[]): GenerationConfigInput {
+  const sample = params.temperature > 0;
+  return {
+    maxNewTokens: params.maxTokens,
+    minNewTokens: params.minTokens,
+    doSample: sample,
+    ...(sample ? { temperature: params.temperature, topP: params.topP, topK: params.topK, seed: params.seed } : {}),
+    repetitionPenalty: params.repetitionPenalty,
+    noRepeatNgramSize: params.noRepeatNgramSize,
+    stopStrings: params.stop,
+    eosTokenId: [...new Set(endIds)],
+    useCache: true,
+  };
+}

@@ -1,0 +1,156 @@
+/**
+ * The bounded FIFO queue in front of the generation workers. A request either starts at once on an
+ * idle worker, or waits in the queue; when `maxQueue` requests already wait it is refused at once
+ * with `overloaded` (HTTP 429), as TGI and Ollama do, instead of waiting for an unbounded time.
+ */
+import { ServerError } from './errors.js';
+import type { ResolvedParams } from './params.js';
+import type { GenerationOutcome } from './worker/protocol.js';
+import type { WorkerPool } from './worker/worker-pool.js';
+import type { ModelWorker } from './worker/model-worker.js';
+
+const NO_WORKER = 'no generation worker is running (one died and its replacement could not load the model; see the server log): restart the server';
+
+export interface JobHandlers {
+  /** The job left the queue and started on a worker. */
+  onStart?(queueMs: number): void;
+  onDelta(text: string): void;
+  /** Exactly one of onDone / onError is called for an accepted job. */
+  onDone(outcome: GenerationOutcome, queueMs: number): void;
+  onError(error: ServerError): void;
+}
+
+export interface Job {
+  id: string;
+  turns: string[];
+  params: ResolvedParams;
+  stream: boolean;
+  handlers: JobHandlers;
+}
+
+interface Entry {
+  job: Job;
+  enqueuedAt: number;
+  startedAt?: number;
+  worker?: ModelWorker;
+  cancelled: boolean;
+}
+
+export class Scheduler {
+  private readonly queue: Entry[] = [];
+  private readonly running = new Map<string, Entry>();
+  private closed: string | undefined;
+
+  constructor(private readonly pool: WorkerPool, readonly maxQueue: number) {
+    pool.onChange = () => this.dispatch();
+  }
+
+  /** Requests waiting for a worker. */
+  get depth(): number {
+    return this.queue.length;
+  }
+
+  get active(): number {
+    return this.running.size;
+  }
+
+  /** Stop accepting requests (shutdown); `reason` is the error message new requests get. */
+  close(reason: string): void {
+    this.closed = reason;
+  }
+
+  /**
+   * Accepts a job, or throws `overloaded` (queue full), `not_ready` or `shutting_down` at once.
+   * Returns its queue position: 0 when it started right away, k when k requests are ahead of it.
+   */
+  submit(job: Job): number {
+    if (this.closed) throw new ServerError('shutting_down', this.closed);
+    if (!this.pool.loaded) throw new ServerError('not_ready', 'the model is still loading: retry in a few seconds (GET /health says when it is ready)');
+    if (!this.pool.alive) throw new ServerError('internal', NO_WORKER);
+    const entry: Entry = { job, enqueuedAt: performance.now(), cancelled: false };
+    const worker = this.queue.length === 0 ? this.pool.idleWorker() : undefined;
+    if (worker) {
+      this.start(entry, worker);
+      return 0;
+    }
+    if (this.queue.length >= this.maxQueue) {
+      throw new ServerError('overloaded',
+        `the server is busy: ${this.running.size} replies are being generated and ${this.queue.length} requests wait (the queue holds ${this.maxQueue}); retry in a moment`);
+    }
+    this.queue.push(entry);
+    return this.queue.length;
+  }
+
+  /** Cancels a queued or running job; false when it is unknown or already finished. */
+  cancel(id: string): boolean {
+    const i = this.queue.findIndex((e) => e.job.id === id);
+    if (i >= 0) {
+      const [entry] = this.queue.splice(i, 1);
+      entry.cancelled = true;
+      entry.job.handlers.onDone({
+        text: '', finishReason: 'cancelled', usage: { promptTokens: 0, completionTokens: 0, totalTokens: 0 },
+        timings: { ttftMs: null, totalMs: 0 }, promptTurns: 0, tokensAfterCancel: 0,
+      }, performance.now() - entry.enqueuedAt);
+      return true;
+    }
+    const entry = this.running.get(id);
+    if (!entry || entry.cancelled) return false;
+    entry.cancelled = true;
+    entry.worker?.cancel(id);
+    return true;
+  }
+
+  has(id: string): boolean {
+    return this.running.has(id) || this.queue.some((e) => e.job.id === id);
+  }
+
+  /** Cancels everything (shutdown after the grace period). */
+  cancelAll(): void {
+    for (const entry of [...this.queue]) this.cancel(entry.job.id);
+    for (const id of [...this.running.keys()]) this.cancel(id);
+  }
+
+  /** Resolves when nothing is queued or running, or after `timeoutMs`. */
+  async drained(timeoutMs: number): Promise<boolean> {
+    const deadline = Date.now() + timeoutMs;
+    while (this.queue.length + this.running.size > 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
+    return this.queue.length + this.running.size === 0;
+  }
+
+  private start(entry: Entry, worker: ModelWorker): void {
+    const { job } = entry;
+    entry.worker = worker;
+    entry.startedAt = performance.now();
+    const queueMs = entry.startedAt - entry.enqueuedAt;
+    this.running.set(job.id, entry);
+    const finish = () => {
+      this.running.delete(job.id);
+      queueMicrotask(() => this.dispatch());
+    };
+    job.handlers.onStart?.(queueMs);
+    worker.run({ type: 'generate', id: job.id, turns: job.turns, params: job.params, stream: job.stream }, {
+      onDelta: (text) => job.handlers.onDelta(text),
+      onDone: (outcome) => {
+        finish();
+        job.handlers.onDone(outcome, queueMs);
+      },
+      onError: (error) => {
+        finish();
+        job.handlers.onError(error);
+      },
+    });
+  }
+
+  private dispatch(): void {
+    if (!this.pool.alive) {
+      for (const entry of this.queue.splice(0)) entry.job.handlers.onError(new ServerError('internal', NO_WORKER));
+      return;
+    }
+    for (;;) {
+      if (this.queue.length === 0) return;
+      const worker = this.pool.idleWorker();
+      if (!worker) return;
+      this.start(this.queue.shift()!, worker);
+    }
+  }
+}

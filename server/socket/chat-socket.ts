@@ -1,0 +1,200 @@
+/**
+ * The socket.io chat protocol (DESIGN §8, ../shared/reference/dialogue.md §2.1):
+ *
+ *   client -> server
+ *     chat:send     {sessionId?, message, params?}   ack {accepted: true, requestId, sessionId, queuePosition}
+ *                                                     or  {accepted: false, error: {code, message, param?}}
+ *                   (sent without an ack function: chat:accepted carries the same object, chat:error the error)
+ *     chat:cancel   {requestId}                       ack {ok: true} or {ok: false, error}
+ *     session:reset {sessionId}                       ack {ok: true, sessionId} or {ok: false, error}
+ *   server -> client
+ *     chat:delta    {requestId, sessionId, index, content}
+ *     chat:done     {requestId, sessionId, text, finishReason: stop|length|cancelled, usage, timings, seed, contextTurns}
+ *     chat:error    {requestId?, sessionId?, code, message}
+ *
+ * Every accepted request ends with exactly one chat:done or chat:error. Without sessionId a new
+ * session starts (its id comes back in the ack). A session runs one reply at a time. A disconnect
+ * cancels the socket's requests; the session's history stays for a reconnect.
+ *
+ * Bad input never reaches the model: unknown events, payloads of the wrong shape or size, unknown
+ * sessions and floods (a token bucket per socket, another per IP for new connections) are answered
+ * with an error (through the ack when there is one, else chat:error) and the socket stays usable.
+ */
+import type { Server, Socket } from 'socket.io';
+import { asServerError, describeIssues, ServerError } from '../errors.js';
+import { checkMessage, type MessageLimits } from '../limits.js';
+import { log } from '../log.js';
+import type { ModelInfo } from '../model-info.js';
+import { resolveParams } from '../params.js';
+import { KeyedRateLimiter, TokenBucket, type RateLimit } from '../rate-limit.js';
+import type { ChatService } from '../chat-service.js';
+import type { Session, SessionStore } from '../sessions.js';
+import { ChatCancelSchema, ChatSendSchema, CLIENT_EVENTS, SessionResetSchema } from './schemas.js';
+
+export interface ChatSocketOptions {
+  limits: MessageLimits;
+  /** Events per socket. */
+  socketRate: RateLimit;
+  /** New connections per IP address. */
+  connectionRate: RateLimit;
+  /** Requests one socket may have queued or running at once. */
+  maxPendingPerSocket: number;
+}
+
+export interface ChatSocketDeps {
+  chat: ChatService;
+  sessions: SessionStore;
+  /** The model's facts, once loaded. */
+  modelInfo: () => ModelInfo | undefined;
+}
+
+type Ack = (response: unknown) => void;
+
+const errorBody = (error: ServerError) => error.toJSON();
+
+export function attachChatSocket(io: Server, options: ChatSocketOptions, deps: ChatSocketDeps): void {
+  const connections = new KeyedRateLimiter(options.connectionRate);
+  io.use((socket, next) => {
+    const wait = connections.take(socket.handshake.address);
+    if (wait > 0) {
+      deps.chat.rejected('socket', 'rate_limited');
+      const error = new Error(`too many new connections from your address: retry in ${wait} s`) as Error & { data: unknown };
+      error.data = { code: 'rate_limited', retryAfter: wait };
+      next(error);
+      return;
+    }
+    next();
+  });
+  io.on('connection', (socket) => handleSocket(socket, options, deps));
+}
+
+function handleSocket(socket: Socket, options: ChatSocketOptions, deps: ChatSocketDeps): void {
+  const { chat, sessions } = deps;
+  const bucket = new TokenBucket(options.socketRate);
+  /** This socket's queued or running requests. */
+  const pending = new Map<string, Session>();
+  let lastFloodNotice = 0;
+
+  const fail = (ack: Ack | undefined, error: ServerError, shape: 'send' | 'other') => {
+    chat.rejected('socket', error.code);
+    if (ack) ack(shape === 'send' ? { accepted: false, error: errorBody(error) } : { ok: false, error: errorBody(error) });
+    else socket.emit('chat:error', errorBody(error));
+  };
+
+  socket.use((packet, next) => {
+    const [event, ...args] = packet as [unknown, ...unknown[]];
+    const last = args[args.length - 1];
+    const ack = typeof last === 'function' ? (last as Ack) : undefined;
+    const shape = event === 'chat:send' ? 'send' : 'other';
+    if (!bucket.take()) {
+      // Without an ack, tell a flooding client at most once a second instead of echoing the flood.
+      const now = Date.now();
+      if (ack || now - lastFloodNotice > 1000) {
+        lastFloodNotice = now;
+        fail(ack, new ServerError('rate_limited', `too many events from this connection (limit ${options.socketRate.perSecond}/s, bursts of ${options.socketRate.burst}): slow down`), shape);
+      } else {
+        chat.rejected('socket', 'rate_limited');
+      }
+      return;
+    }
+    if (typeof event !== 'string' || !(CLIENT_EVENTS as readonly string[]).includes(event)) {
+      fail(ack, new ServerError('invalid_request', `unknown event '${String(event).slice(0, 40)}': this server handles ${CLIENT_EVENTS.join(', ')}`), shape);
+      return;
+    }
+    next();
+  });
+
+  socket.on('chat:send', (payload: unknown, ack?: unknown) => {
+    const reply = typeof ack === 'function' ? (ack as Ack) : undefined;
+    try {
+      const parsed = ChatSendSchema.safeParse(payload);
+      if (!parsed.success) {
+        throw new ServerError('invalid_request', `chat:send needs {sessionId?: string, message: string, params?: {...}}: ${describeIssues(parsed.error.issues)}`);
+      }
+      const info = deps.modelInfo();
+      if (!info) throw new ServerError('not_ready', 'the model is still loading: retry in a few seconds');
+      const message = checkMessage(parsed.data.message, options.limits);
+      if (pending.size >= options.maxPendingPerSocket) {
+        throw new ServerError('too_many_pending', `this connection already has ${pending.size} replies queued or running (at most ${options.maxPendingPerSocket}): wait for one to finish or cancel it`);
+      }
+      const params = resolveParams(parsed.data.params ?? {}, info, 'params.');
+      const session = parsed.data.sessionId ? sessions.get(parsed.data.sessionId) : sessions.create();
+      if (session.activeRequest) {
+        throw new ServerError('session_busy', `a reply is still being generated in this session (request ${session.activeRequest}): wait for chat:done or send chat:cancel first`, 'sessionId');
+      }
+      const epoch = session.epoch;
+      let requestId = '';
+      let index = 0;
+      const finish = () => {
+        pending.delete(requestId);
+        if (session.activeRequest === requestId) session.activeRequest = undefined;
+      };
+      const started = chat.start({
+        route: 'socket', turns: [...session.turns, message], params, stream: true,
+        handlers: {
+          onDelta: (content) => {
+            socket.emit('chat:delta', { requestId, sessionId: session.id, index: index++, content });
+          },
+          onDone: (result) => {
+            finish();
+            // A reply stopped before any token leaves no turn; a partial reply is kept, as shown.
+            if (session.epoch === epoch && (result.finishReason !== 'cancelled' || result.usage.completionTokens > 0)) {
+              sessions.record(session, message, result.text);
+            }
+            socket.emit('chat:done', {
+              requestId, sessionId: session.id, text: result.text, finishReason: result.finishReason,
+              usage: result.usage, timings: result.chatTimings, seed: params.seed, contextTurns: result.promptTurns,
+              ...(result.tokensAfterCancel !== undefined ? { tokensAfterCancel: result.tokensAfterCancel } : {}),
+            });
+          },
+          onError: (error) => {
+            finish();
+            socket.emit('chat:error', { requestId, sessionId: session.id, ...errorBody(error) });
+          },
+        },
+      });
+      requestId = started.requestId;
+      session.activeRequest = requestId;
+      pending.set(requestId, session);
+      const response = { accepted: true, requestId, sessionId: session.id, queuePosition: started.queuePosition };
+      if (reply) reply(response);
+      else socket.emit('chat:accepted', response);
+    } catch (err) {
+      if (!(err instanceof ServerError)) log.error({ err }, 'chat:send failed');
+      fail(reply, asServerError(err), 'send');
+    }
+  });
+
+  socket.on('chat:cancel', (payload: unknown, ack?: unknown) => {
+    const reply = typeof ack === 'function' ? (ack as Ack) : undefined;
+    const parsed = ChatCancelSchema.safeParse(payload);
+    if (!parsed.success) {
+      fail(reply, new ServerError('invalid_request', `chat:cancel needs {requestId: string}: ${describeIssues(parsed.error.issues)}`), 'other');
+      return;
+    }
+    const { requestId } = parsed.data;
+    if (!pending.has(requestId) || !chat.cancel(requestId)) {
+      fail(reply, new ServerError('unknown_request', `request '${requestId.slice(0, 80)}' is not running on this connection (it finished already, or was never sent here)`, 'requestId'), 'other');
+      return;
+    }
+    reply?.({ ok: true });
+  });
+
+  socket.on('session:reset', (payload: unknown, ack?: unknown) => {
+    const reply = typeof ack === 'function' ? (ack as Ack) : undefined;
+    try {
+      const parsed = SessionResetSchema.safeParse(payload);
+      if (!parsed.success) throw new ServerError('invalid_request', `session:reset needs {sessionId: string}: ${describeIssues(parsed.error.issues)}`);
+      const session = sessions.get(parsed.data.sessionId);
+      if (session.activeRequest) chat.cancel(session.activeRequest);
+      sessions.reset(session);
+      reply?.({ ok: true, sessionId: session.id });
+    } catch (err) {
+      fail(reply, asServerError(err), 'other');
+    }
+  });
+
+  socket.on('disconnect', () => {
+    for (const requestId of pending.keys()) chat.cancel(requestId);
+  });
+}

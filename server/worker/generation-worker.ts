@@ -1,0 +1,150 @@
+/**
+ * The generation worker (a node:worker_threads thread): selects the TF.js backend, loads the model,
+ * then runs one generation at a time on request of the main thread. Everything tensor-shaped
+ * happens here, so the main thread's event loop stays free for sockets, HTTP and health checks.
+ *
+ * `generate` yields to this thread's event loop after every token, so a `cancel` message is seen
+ * (and the AbortSignal fired) before the next token is computed.
+ */
+import { basename, dirname, resolve } from 'node:path';
+import { parentPort, workerData } from 'node:worker_threads';
+import { backendInfo, selectBackend, tf } from '../../model/engine/index.js';
+import { encodeContext, loadDialogueModel, type LoadedDialogueModel } from '../../model/dialogue/index.js';
+import { generate, GenerationConfigError, GenerationInputError, type FinishReason } from '../../model/generation/index.js';
+import { maxTokensLimit, type ModelInfo } from '../model-info.js';
+import { toGenerationConfig } from '../params.js';
+import type { FromWorker, GenerateRequest, ServedFinishReason, ToWorker, WorkerStartData, WorkerStats } from './protocol.js';
+
+const port = parentPort;
+if (!port) throw new Error('generation-worker.ts runs as a worker thread (server/worker/entry.mjs), not directly');
+const start = workerData as WorkerStartData;
+
+const send = (message: FromWorker) => port.postMessage(message);
+
+let loaded: LoadedDialogueModel | undefined;
+let baselineTensors = 0;
+let generations = 0;
+/** The running generation (one at a time). */
+let running: { id: string; controller: AbortController; tokens: number; tokensAtCancel?: number } | undefined;
+/** A generate request waits here while another runs (the main thread schedules one at a time; this is a safety net). */
+const waiting: GenerateRequest[] = [];
+
+function stats(): WorkerStats {
+  const memory = tf.memory();
+  return { numTensors: memory.numTensors, numBytes: memory.numBytes, baselineTensors, generations };
+}
+
+/** `best`/`last` say little on their own: name the model after its run directory as well. */
+function modelId(dir: string): string {
+  const name = basename(resolve(dir));
+  return ['best', 'last'].includes(name) ? `${basename(dirname(resolve(dir)))}-${name}` : name;
+}
+
+async function load(): Promise<void> {
+  const t0 = performance.now();
+  await selectBackend(start.backend);
+  loaded = await loadDialogueModel(start.modelDir);
+  baselineTensors = tf.memory().numTensors;
+  const backend = backendInfo()!;
+  const { model: m, config } = loaded;
+  const info: ModelInfo = {
+    id: modelId(start.modelDir),
+    dir: resolve(start.modelDir),
+    backend: { name: backend.name, tfBackend: backend.tfBackend, nativeKernels: backend.nativeKernels },
+    architecture: { vocabSize: m.config.vocabSize, blockSize: m.config.blockSize, nLayer: m.config.nLayer, nHead: m.config.nHead, dModel: m.config.dModel },
+    parameters: m.parameterCount,
+    tokenizer: `${loaded.tokenizer.kind} (${loaded.tokenizer.vocabSize} ids)`,
+    maxResponseTokens: Math.min(config.maxResponseTokens, maxTokensLimit(m.config.blockSize)),
+    maxTokensLimit: maxTokensLimit(m.config.blockSize),
+    demiCritic: loaded.heads !== null,
+    ...(config.license ? { license: config.license } : {}),
+    loadedAt: Date.now(),
+    loadMs: Math.round(performance.now() - t0),
+  };
+  send({ type: 'ready', info, stats: stats() });
+}
+
+const served = (reason: FinishReason): ServedFinishReason => (reason === 'length' ? 'length' : reason === 'cancelled' ? 'cancelled' : 'stop');
+
+async function run(request: GenerateRequest): Promise<void> {
+  const model = loaded!;
+  const { params } = request;
+  const job = { id: request.id, controller: new AbortController(), tokens: 0 } as NonNullable<typeof running>;
+  running = job;
+  try {
+    const { blockSize } = model.model.config;
+    const prompt = encodeContext(request.turns, model.tokenizer, model.format, Math.max(1, blockSize - params.maxTokens));
+    const promptTurns = countTurns(prompt, model.format.sepId);
+    // generate() decodes the whole generated sequence after every token when streaming: counting
+    // here gives the exact number of tokens produced so far (used to check cancellation latency).
+    const tokenizer = {
+      decode: (ids: readonly number[]) => {
+        job.tokens = ids.length;
+        return model.tokenizer.decode(ids);
+      },
+    };
+    const result = await generate(model.model, prompt, toGenerationConfig(params, [model.format.eosId, model.format.sepId]), {
+      tokenizer,
+      signal: job.controller.signal,
+      onText: (delta) => {
+        if (request.stream && delta.length > 0) send({ type: 'delta', id: request.id, text: delta });
+      },
+    });
+    generations++;
+    const finishReason = served(result.finishReason);
+    send({
+      type: 'done', id: request.id,
+      outcome: {
+        text: result.text, finishReason,
+        usage: { promptTokens: result.usage.promptTokens, completionTokens: result.usage.completionTokens, totalTokens: result.usage.promptTokens + result.usage.completionTokens },
+        timings: { ttftMs: result.timings.firstTokenMs, totalMs: result.timings.totalMs },
+        promptTurns,
+        ...(job.tokensAtCancel !== undefined ? { tokensAfterCancel: result.tokenIds.length - job.tokensAtCancel } : {}),
+      },
+    });
+  } catch (err) {
+    const error = err as Error;
+    const known = err instanceof GenerationConfigError || err instanceof GenerationInputError;
+    send({ type: 'error', id: request.id, code: known ? 'invalid_request' : 'internal', message: known ? error.message : `generation failed: ${error.message}` });
+  } finally {
+    running = undefined;
+  }
+}
+
+/** Turns in an encoded context: each ends with the separator. */
+function countTurns(ids: readonly number[], sepId: number): number {
+  let n = 0;
+  for (const id of ids) if (id === sepId) n++;
+  return n;
+}
+
+async function drain(): Promise<void> {
+  while (!running && waiting.length > 0) await run(waiting.shift()!);
+}
+
+port.on('message', (message: ToWorker) => {
+  switch (message.type) {
+    case 'generate':
+      waiting.push(message);
+      if (loaded) void drain();
+      break;
+    case 'cancel': {
+      const i = waiting.findIndex((w) => w.id === message.id);
+      if (i >= 0) {
+        const [request] = waiting.splice(i, 1);
+        send({ type: 'done', id: request.id, outcome: { text: '', finishReason: 'cancelled', usage: { promptTokens: 0, completionTokens: 0, totalTokens: 0 }, timings: { ttftMs: null, totalMs: 0 }, promptTurns: 0, tokensAfterCancel: 0 } });
+      } else if (running?.id === message.id && !running.controller.signal.aborted) {
+        running.tokensAtCancel = running.tokens;
+        running.controller.abort();
+      }
+      break;
+    }
+    case 'stats':
+      send({ type: 'stats', id: message.id, stats: stats() });
+      break;
+  }
+});
+
+load().then(() => drain(), (err: unknown) => {
+  send({ type: 'load-error', message: (err as Error).message });
+});

@@ -1,0 +1,78 @@
+/**
+ * The generation workers: N threads, each with its own copy of the model. Readiness is the first
+ * worker's model load (its failure is the server's load failure); a worker that dies later is
+ * replaced, and `onChange` tells the scheduler when a worker becomes free.
+ */
+import { log } from '../log.js';
+import type { ModelInfo } from '../model-info.js';
+import { ModelWorker } from './model-worker.js';
+import type { WorkerStartData, WorkerStats } from './protocol.js';
+
+export class WorkerPool {
+  readonly workers: ModelWorker[] = [];
+  /** Resolves with the model's facts once every worker has loaded it. */
+  readonly ready: Promise<ModelInfo>;
+  info: ModelInfo | undefined;
+  loadError: Error | undefined;
+  /** A worker became ready, or failed to load (the scheduler may dispatch, or fail what waits). */
+  onChange: () => void = () => undefined;
+  private stopped = false;
+
+  constructor(private readonly start: WorkerStartData, size: number) {
+    for (let i = 0; i < size; i++) this.workers.push(this.spawn(i));
+    this.ready = Promise.all(this.workers.map((w) => w.ready)).then(
+      (infos) => {
+        this.info = infos[0];
+        return infos[0];
+      },
+      (err: Error) => {
+        this.loadError = err;
+        throw err;
+      },
+    );
+    this.ready.catch(() => undefined);
+  }
+
+  get loaded(): boolean {
+    return this.info !== undefined;
+  }
+
+  idleWorker(): ModelWorker | undefined {
+    return this.workers.find((w) => w.idle);
+  }
+
+  get busyCount(): number {
+    return this.workers.filter((w) => w.busyWith !== undefined).length;
+  }
+
+  async stats(timeoutMs?: number): Promise<(WorkerStats | null)[]> {
+    return Promise.all(this.workers.map((w) => w.stats(timeoutMs)));
+  }
+
+  async terminate(): Promise<void> {
+    this.stopped = true;
+    await Promise.all(this.workers.map((w) => w.terminate()));
+  }
+
+  /** Some worker is loaded or loading (false once every worker died and could not be replaced). */
+  get alive(): boolean {
+    return this.workers.some((w) => w.state === 'ready' || w.state === 'loading');
+  }
+
+  private spawn(index: number, replacement = false): ModelWorker {
+    const worker = new ModelWorker(index, this.start);
+    worker.ready.then(() => this.onChange(), (err: Error) => {
+      if (replacement) {
+        log.error({ worker: index, err: err.message }, 'the replacement generation worker could not load the model');
+        this.loadError = err;
+      }
+      this.onChange();
+    });
+    worker.onCrash = () => {
+      if (this.stopped) return;
+      log.warn({ worker: index }, 'starting a replacement generation worker');
+      this.workers[index] = this.spawn(index, true);
+    };
+    return worker;
+  }
+}
