@@ -1,6 +1,6 @@
 /** Estimated vs true MI as an SVG (vega-lite compiled to vega, rendered headless; DESIGN §10). */
-import * as vega from 'vega';
-import { compile, type TopLevelSpec } from 'vega-lite';
+import type { TopLevelSpec } from 'vega-lite';
+import { renderSvg } from '../training/plot.js';
 import type { SyntheticRow } from './experiment.js';
 
 export async function renderPlot(rows: SyntheticRow[], logN: number, batch: number): Promise<string> {
@@ -56,10 +56,5 @@ export async function renderPlot(rows: SyntheticRow[], logN: number, batch: numb
       },
     ],
   };
-  const view = new vega.View(vega.parse(compile(spec).spec), { renderer: 'none' });
-  try {
-    return await view.toSVG();
-  } finally {
-    view.finalize();
-  }
+  return renderSvg(spec);
 }

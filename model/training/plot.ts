@@ -12,9 +12,11 @@ const SKIP = new Set(['step', 'kind', 'lr', 'gradNorm']);
 export async function renderSvg(spec: TopLevelSpec): Promise<string> {
   const [vega, vegaLite] = await Promise.all([import('vega'), import('vega-lite')]);
   const view = new vega.View(vega.parse(vegaLite.compile(spec).spec), { renderer: 'none' });
-  const svg = await view.toSVG();
-  view.finalize();
-  return svg;
+  try {
+    return await view.toSVG();
+  } finally {
+    view.finalize();
+  }
 }
 
 export function trainingCurveSpec(records: LogRecord[]): TopLevelSpec {
