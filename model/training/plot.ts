@@ -10,7 +10,9 @@ const SKIP = new Set(['step', 'kind', 'lr', 'gradNorm']);
 
 /** vega and vega-lite load on first use: importing them costs ~0.6 s that servers and loaders never need. */
 export async function renderSvg(spec: TopLevelSpec): Promise<string> {
-  const [vega, vegaLite] = await Promise.all([import('vega'), import('vega-lite')]);
+  // One after the other: jest's ESM loader fails on concurrent imports that share dependencies.
+  const vega = await import('vega');
+  const vegaLite = await import('vega-lite');
   const view = new vega.View(vega.parse(vegaLite.compile(spec).spec), { renderer: 'none' });
   try {
     return await view.toSVG();
