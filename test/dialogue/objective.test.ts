@@ -100,7 +100,7 @@ describe('objective', () => {
     const batch = makeDialogueBatch(examples, format, 2);
     const vars = { ...model.variables, ...heads.variables };
     const { grads } = tf.variableGrads(() => dialogueLoss(model, heads, batch, objective({ levels: 2 })).loss, Object.values(vars));
-    const norm = (name: string) => tf.tidy(() => tf.norm(grads[name]).dataSync()[0]);
+    const norm = (name: string) => tf.tidy(() => tf.norm(grads[vars[name].name]).dataSync()[0]);
     expect(norm('demi.g_proj.weight')).toBeGreaterThan(0);
     expect(norm('demi.f_proj.weight')).toBeGreaterThan(0);
     expect(norm('transformer.h.0.attn.c_attn.weight')).toBeGreaterThan(0);
