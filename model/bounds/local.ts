@@ -15,9 +15,10 @@
  *   Never above log(1 + (N-1) L). DIM's code sets same-image entries to -10 (leaving L terms of
  *   e^-10 in each denominator); here they are masked out completely.
  *
- * Softplus is computed as relu(u) + log1p(e^-|u|): TF.js's Softplus gradient is dy·sigmoid(u), and
- * the native Sigmoid kernel returns NaN below u ≈ -88, which DIM's unscaled dot-product scores
- * (hundreds at mi_units 512+) reach in the first steps.
+ * Softplus is computed as relu(u) + log1p(e^-|u|), finite in value and gradient for any score:
+ * DIM's unscaled dot-product scores reach hundreds at mi_units 512+ in the first steps, and TF.js's
+ * Softplus gradient, dy·sigmoid(u), depends on the backend's Sigmoid far out in the tails (the
+ * native kernel returned NaN below -88 before the engine's IEEE fix, 2e3f09b).
  */
 import { tf } from '../engine/index.js';
 import { BoundsError } from './errors.js';

@@ -18,7 +18,7 @@ export const DatasetSpecSchema = z.object({
   name: z.enum(DATASETS).default('cifar10'),
   /** cifar10-jpeg: the .tar.gz; image-folder: the folder (or .tar/.tar.gz); mnist/fashion-mnist: the IDX folder. */
   path: z.string().optional(),
-  /** Split to read: train | test (stl10 also unlabeled | train+unlabeled). */
+  /** Split to read: train | test (stl10 also unlabeled | train+unlabeled; image-folder archives: the member prefix of the class folders). */
   split: z.string().default('train'),
   /** Use at most this many images (the first ones after a seeded shuffle). */
   maxImages: z.number().int().positive().optional(),

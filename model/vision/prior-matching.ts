@@ -57,7 +57,7 @@ export class PriorMatching {
   losses(y: tf.Tensor2D, random: SeededRandom, gamma: number, penaltyWeight: number): PriorMatchingOutput {
     return tf.tidy(() => {
       const [n, d] = y.shape;
-      // sigmoid as (1 + tanh(y/2)) / 2: the native Sigmoid kernel is NaN below -88
+      // sigmoid as (1 + tanh(y/2)) / 2: finite everywhere whatever the backend's Sigmoid does in the tails
       const fake = tf.mul(tf.add(tf.tanh(tf.mul(y, 0.5)), 1), 0.5) as tf.Tensor2D;
       const prior = tf.tensor2d(random.uniformArray(n * d), [n, d]);
       const encoderLoss = tf.mul(tf.mean(stableSoftplus(tf.neg(this.score(fake, true)))), gamma) as tf.Scalar;
