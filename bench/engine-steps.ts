@@ -14,7 +14,8 @@ const option = (name: string, fallback: string) => {
 const backend = option('backend', 'native');
 const gptSteps = Number(option('gpt-steps', '5'));
 const convSteps = Number(option('conv-steps', '10'));
-const only = option('only', 'sgemm,gpt,conv,generate').split(',');
+const only = option('only', 'sgemm,gpt,conv,dim,generate').split(',');
+const dimSteps = Number(option('dim-steps', '5'));
 
 const info = await selectBackend(backend);
 const result: Record<string, unknown> = { backend: info.name, tfBackend: info.tfBackend, blas: info.blas };
@@ -121,6 +122,29 @@ if (only.includes('conv') && convSteps > 0) {
   images.dispose();
   optimizer.dispose();
   tf.dispose(Object.values(variables));
+}
+
+if (only.includes('dim') && dimSteps > 0) {
+  // A whole DIM(L) training step: basic32x32 encoder, local MI1x1ConvNet critics (512 units), JSD, Adam.
+  const { VisionModel, loadVisionTrainConfig, visionModelConfig } = await import('../model/vision/index.js');
+  const config = loadVisionTrainConfig(undefined, ['method="dim-local"', 'objective.gamma=0']);
+  const model = new VisionModel(visionModelConfig(config, 3), 1);
+  const batch = 64;
+  const images = tf.tensor4d(rng.uniformArray(batch * 32 * 32 * 3, -1, 1), [batch, 32, 32, 3]);
+  const optimizer = new AdamW({ learningRate: 1e-4, weightDecay: 0 });
+  const step = () => {
+    const { value, grads } = tf.variableGrads(() => model.loss(images, batch, { training: true }).loss, Object.values(model.variables));
+    optimizer.apply(model.variables, grads);
+    value.dataSync();
+    value.dispose();
+    tf.dispose(grads);
+  };
+  step();
+  const times = timeRuns(dimSteps, step);
+  const ms = median(times);
+  result.dim = { batch, miUnits: config.objective.miUnits, stepMs: ms, imagesPerSecond: batch / (ms / 1000) };
+  images.dispose();
+  optimizer.dispose();
 }
 
 if (only.includes('generate')) {

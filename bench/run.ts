@@ -40,7 +40,7 @@ function engineArgs(backend: string): string[] {
   // The pure-JS paths take 10-60 s per GPT step: time fewer steps there.
   const slow = backend !== 'native' && backend !== 'tensorflow' && backend !== 'tensorflow-gpu';
   return [join(here, '..', 'node_modules', 'tsx', 'dist', 'cli.mjs'), join(here, 'engine-steps.ts'), '--backend', backend,
-    '--gpt-steps', slow ? '1' : gptSteps, '--conv-steps', slow ? '2' : convSteps];
+    '--gpt-steps', slow ? '1' : gptSteps, '--conv-steps', slow ? '2' : convSteps, '--dim-steps', slow ? '1' : '5'];
 }
 
 const haveTorch = existsSync(torchPython) && spawnSync(torchPython, ['-c', 'import torch'], { encoding: 'utf8' }).status === 0;
@@ -81,18 +81,19 @@ const first = [...results.values()][0]?.[0];
 console.log(`demi engine benchmark (${rounds} round(s); medians of per-run medians)`);
 if (first?.blas) console.log(`OpenBLAS core: ${first.blas.coreName}, ${first.blas.threads} threads; OPENBLAS_CORETYPE=${first.blas.coreType ?? '(unset)'}`);
 console.log('');
-console.log('engine          GPT step ms  GPT tok/s  vs torch   conv step ms  conv img/s  vs torch   greedy tok/s  sgemm GFLOP/s (raw 2048x768x768)');
+console.log('engine          GPT step ms  GPT tok/s  vs torch   conv step ms  conv img/s  vs torch   DIM(L) img/s   greedy tok/s  sgemm GFLOP/s (raw 2048x768x768)');
 for (const [name, runs] of results) {
   const gpt = med(runs, (r) => r.gpt?.stepMs);
   const conv = med(runs, (r) => r.conv?.stepMs);
   const gen = med(runs, (r) => r.generate?.tokensPerSecond);
+  const dim = med(runs, (r) => r.dim?.imagesPerSecond);
   const sgemm = med(runs, (r) => r.rawSgemmGflops?.['2048x768x768'] ?? r.tfMatMulGflops?.['2048x768x768']);
   const ratio = (mine: number | undefined, torch: number | undefined) =>
     name === 'pytorch' || mine === undefined || torch === undefined ? '' : `${(mine / torch).toFixed(2)}x`;
   console.log([
     name.padEnd(14), fmt(gpt).padStart(12), fmt(gpt && (16 * 128) / (gpt / 1000)).padStart(10), ratio(gpt, torchGpt).padStart(9),
     fmt(conv, 1).padStart(14), fmt(conv && 64 / (conv / 1000)).padStart(11), ratio(conv, torchConv).padStart(9),
-    fmt(gen).padStart(14), fmt(sgemm).padStart(14),
+    fmt(dim).padStart(14), fmt(gen).padStart(14), fmt(sgemm).padStart(14),
   ].join(' '));
 }
 for (const [name, why] of failures) console.log(`${name}: ${why}`);
