@@ -4,12 +4,14 @@
  * under /v1, /health and /metrics. SIGINT / SIGTERM shut it down gracefully.
  */
 import { existsSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { parseArgs, numberFlag } from './args.js';
 import { CliError } from './errors.js';
 
 const HELP = `usage: demi serve --model DIR [options]
   --model DIR          a dialogue checkpoint directory (e.g. runs/<name>/best from demi train dialogue);
-                       DEMI_MODEL sets it too
+                       DEMI_MODEL sets it too; default: the shipped model in models/default
   --host HOST          address to listen on (default 127.0.0.1: this machine only)
   --port N             port (default 8080; 0 picks a free one)
   --workers N          generation worker threads, each with its own copy of the model (default 1)
@@ -25,6 +27,9 @@ function intFlag(args: ReturnType<typeof parseArgs>, name: string): number | und
   return value;
 }
 
+/** The model `npm start` serves: trained by the project (configs/default-model.json), float16. */
+export const DEFAULT_MODEL = join(dirname(fileURLToPath(import.meta.url)), '..', 'models', 'default');
+
 export async function serveCommand(argv: string[]): Promise<number | void> {
   const args = parseArgs(argv, { values: ['model', 'host', 'port', 'workers', 'max-queue', 'max-message-bytes', 'backend'], switches: ['help'] });
   if (args.switches.has('help')) {
@@ -32,7 +37,8 @@ export async function serveCommand(argv: string[]): Promise<number | void> {
     return;
   }
   if (args.positional.length > 0) throw new CliError(`demi serve takes no positional arguments (got '${args.positional[0]}'); did you mean --model ${args.positional[0]}?`);
-  const modelDir = args.values.model ?? process.env.DEMI_MODEL;
+  // --model, else DEMI_MODEL (an empty value means none), else the default model shipped in models/default.
+  const modelDir = args.values.model ?? process.env.DEMI_MODEL ?? (existsSync(DEFAULT_MODEL) ? DEFAULT_MODEL : undefined);
   if (!modelDir) {
     throw new CliError('demi serve needs a model: pass --model DIR with a dialogue checkpoint directory (for example runs/<name>/best, written by demi train dialogue)');
   }
