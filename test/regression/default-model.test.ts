@@ -1,0 +1,61 @@
+/**
+ * The shipped default model (models/default, float16): it loads, its perplexity on everyday exchanges
+ * stays within bounds, and its greedy replies to fixed contexts are pinned. Retraining or changing
+ * decoding, the tokenizer or the loader shows up here as a readable diff.
+ */
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import { selectBackend } from '../../model/engine/index.js';
+import { encodeExample, loadDialogueModel, referenceNll, reply, type LoadedDialogueModel } from '../../model/dialogue/index.js';
+
+const MODEL = join(process.cwd(), 'models', 'default');
+/** Perplexity of the shipped model on the exchanges below was 8.95 when it was shipped; the bound leaves a margin. */
+const PERPLEXITY_BOUND = 12;
+
+// Everyday exchanges written for this test (not from DailyDialog).
+const exchanges: [string[], string][] = [
+  [['Hi, how are you doing?'], "I'm fine, thanks. And you?"],
+  [['What are you doing this weekend?'], "I'm going to visit my parents."],
+  [['Can I help you?'], "Yes, I'm looking for a sweater."],
+  [['How much is this shirt?'], "It's twenty dollars."],
+  [['Excuse me, where is the bank?'], "It's next to the post office."],
+  [['Would you like some coffee?'], 'Yes, please. Thank you.'],
+  [['What time is it?'], "It's half past three."],
+  [['Do you want to see a movie tonight?'], "Sure, that's a good idea."],
+  [['I would like to book a room.'], 'For how many nights?'],
+  [['How was your trip to London?'], 'It was great. I had a lot of fun.'],
+];
+
+let loaded: LoadedDialogueModel;
+
+beforeAll(async () => {
+  await selectBackend();
+  if (!existsSync(MODEL)) throw new Error(`the default model is missing at ${MODEL}`);
+  loaded = await loadDialogueModel(MODEL);
+});
+
+afterAll(() => loaded?.dispose());
+
+test('the default model is a DEMI-trained dialogue checkpoint with its license note', () => {
+  expect(loaded.config.format).toBe('demi-dialogue');
+  expect(loaded.config.license).toMatch(/CC BY-NC-SA 4\.0/);
+  expect(loaded.heads).not.toBeNull();
+  expect(loaded.model.parameterCount).toBeGreaterThan(1_000_000);
+});
+
+test('perplexity on everyday exchanges stays within bounds', () => {
+  const encoded = exchanges.map(([context, response]) => encodeExample(context, response, loaded.tokenizer, loaded.format,
+    { blockSize: loaded.model.config.blockSize, maxResponseTokens: loaded.config.maxResponseTokens }));
+  const scores = referenceNll(loaded.model, encoded, loaded.format);
+  const nll = scores.reduce((s, x) => s + x.nll, 0);
+  const tokens = scores.reduce((s, x) => s + x.tokens, 0);
+  const perplexity = Math.exp(nll / tokens);
+  // Measured when the model was shipped: see README (Default model).
+  expect(perplexity).toBeGreaterThan(5);
+  expect(perplexity).toBeLessThan(PERPLEXITY_BOUND);
+});
+
+test('greedy replies are pinned', async () => {
+  const results = await reply(loaded, exchanges.slice(0, 5).map(([context]) => context), { maxNewTokens: 24 });
+  expect(results.map((r, i) => `${exchanges[i][0][0]} => ${r.text}`)).toMatchSnapshot();
+});
