@@ -4,6 +4,9 @@
  */
 import { readFileSync } from 'node:fs';
 import { z } from 'zod';
+import { applyOverrides, ConfigError } from '../training/index.js';
+
+export { applyOverrides, ConfigError };
 
 const sourceSchema = (defaultSplit: string, defaultMaxExamples?: number) => z.object({
   corpus: z.enum(['dailydialog', 'jsonl', 'wizard-of-wikipedia', 'topical-chat']).default('dailydialog'),
@@ -60,36 +63,6 @@ export const DialogueTrainConfigSchema = z.object({
 }).strict();
 
 export type DialogueTrainConfig = z.infer<typeof DialogueTrainConfigSchema>;
-
-export class ConfigError extends Error {
-  override name = 'ConfigError';
-}
-
-/** Parses a `--set` value: JSON where it parses (numbers, booleans, quoted strings), else the raw string. */
-function parseValue(raw: string): unknown {
-  try {
-    return JSON.parse(raw);
-  } catch {
-    return raw;
-  }
-}
-
-/** Applies `a.b.c=value` overrides onto a plain object (copying it). */
-export function applyOverrides(base: Record<string, unknown>, overrides: string[]): Record<string, unknown> {
-  const out = structuredClone(base);
-  for (const o of overrides) {
-    const eq = o.indexOf('=');
-    if (eq <= 0) throw new ConfigError(`override '${o}' must look like key.path=value`);
-    const path = o.slice(0, eq).split('.');
-    let node = out as Record<string, unknown>;
-    for (const key of path.slice(0, -1)) {
-      if (typeof node[key] !== 'object' || node[key] === null) node[key] = {};
-      node = node[key] as Record<string, unknown>;
-    }
-    node[path[path.length - 1]] = parseValue(o.slice(eq + 1));
-  }
-  return out;
-}
 
 export function loadDialogueTrainConfig(file: string | undefined, overrides: string[]): DialogueTrainConfig {
   let base: Record<string, unknown> = {};

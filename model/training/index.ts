@@ -5,3 +5,4 @@ export { writeDirectoryAtomically } from './atomic-dir.js';
 export { JsonlLog, type LogRecord } from './jsonl-log.js';
 export { writeTrainingPlot, renderSvg, trainingCurveSpec } from './plot.js';
 export { Progress } from './progress.js';
+export { applyOverrides, ConfigError } from './config-overrides.js';

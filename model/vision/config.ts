@@ -5,6 +5,7 @@
  * weights by method (DIM(L): beta 1, gamma 0.1; DIM(G): alpha 1, gamma 1).
  */
 import { readFileSync } from 'node:fs';
+import { applyOverrides } from '../training/index.js';
 import { z } from 'zod';
 import { ENCODER_NAMES } from './encoder-configs.js';
 import { VisionError } from './errors.js';
@@ -128,31 +129,8 @@ export function resolveAugment(config: Pick<VisionTrainConfig, 'method' | 'augme
   return { ...base, ...config.augment };
 }
 
-/** Parses a `--set` value: JSON where it parses (numbers, booleans, arrays, quoted strings), else the raw string. */
-function parseValue(raw: string): unknown {
-  try {
-    return JSON.parse(raw);
-  } catch {
-    return raw;
-  }
-}
-
-/** Applies `a.b.c=value` overrides onto a copy of a plain object. */
-export function applyVisionOverrides(base: Record<string, unknown>, overrides: string[]): Record<string, unknown> {
-  const out = structuredClone(base);
-  for (const o of overrides) {
-    const eq = o.indexOf('=');
-    if (eq <= 0) throw new VisionError(`override '${o}' must look like key.path=value`);
-    const path = o.slice(0, eq).split('.');
-    let node = out;
-    for (const key of path.slice(0, -1)) {
-      if (typeof node[key] !== 'object' || node[key] === null) node[key] = {};
-      node = node[key] as Record<string, unknown>;
-    }
-    node[path[path.length - 1]] = parseValue(o.slice(eq + 1));
-  }
-  return out;
-}
+/** `--set` overrides onto a copy of a plain config (shared with the dialogue trainer). */
+export const applyVisionOverrides = applyOverrides;
 
 export function parseVisionTrainConfig(raw: unknown, source = 'config'): VisionTrainConfig {
   const result = VisionTrainConfigSchema.safeParse(raw);
