@@ -1,5 +1,5 @@
 /** Dialogue fine-tuning as a TrainingTask: LM + DEMI on encoded examples (DESIGN §5). */
-import { tf, type SeededRandom } from '../engine/index.js';
+import { tf, variableArrays, type SeededRandom } from '../engine/index.js';
 import type { GPT } from '../transformer/index.js';
 import type { NamedArrays, StepOutput, TrainingTask } from '../training/index.js';
 import { makeDialogueBatch, type DialogueBatch } from './batch.js';
@@ -97,9 +97,6 @@ export class DialogueTask implements TrainingTask<DialogueBatch> {
   }
 
   weights(): NamedArrays {
-    const out: NamedArrays = new Map();
-    const all = { ...this.o.model.variables, ...(this.o.heads?.variables ?? {}) };
-    for (const [name, v] of Object.entries(all)) out.set(name, { shape: v.shape, data: v.dataSync() as Float32Array });
-    return out;
+    return variableArrays({ ...this.o.model.variables, ...(this.o.heads?.variables ?? {}) });
   }
 }

@@ -9,3 +9,4 @@ export { sparseSoftmaxCrossEntropy } from './ops/sparse-cross-entropy.js';
 export { log } from './log.js';
 export { loadNativeAddon, detectCoreType } from './native/addon.js';
 export { restoreKernels } from './kernels/register.js';
+export { variableArrays } from './variable-arrays.js';

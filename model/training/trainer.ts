@@ -8,7 +8,7 @@
  */
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
-import { tf, AdamW, SeededRandom, clipByGlobalNorm, log, type RandomState } from '../engine/index.js';
+import { tf, AdamW, SeededRandom, clipByGlobalNorm, log, variableArrays, type RandomState } from '../engine/index.js';
 import { readCheckpoint, writeCheckpoint, type NamedArrays } from './checkpoint.js';
 import { JsonlLog, type LogRecord } from './jsonl-log.js';
 import { learningRateAt } from './schedule.js';
@@ -82,12 +82,6 @@ interface SavedTrainState {
   optimizerStep: number;
 }
 
-function arraysOf(variables: Record<string, tf.Variable>): NamedArrays {
-  const out: NamedArrays = new Map();
-  for (const [name, v] of Object.entries(variables)) out.set(name, { shape: v.shape, data: v.dataSync() as Float32Array });
-  return out;
-}
-
 export interface TrainOptions {
   resume?: boolean;
   /** Records that open the log of a fresh run (baselines); a resumed run keeps the ones it has. */
@@ -152,7 +146,7 @@ export async function train<Batch>(task: TrainingTask<Batch>, config: TrainerCon
     })() : undefined;
     writeCheckpoint(dir, {
       config: { ...extras.config, training: { ...config, step, ...extraConfig } },
-      weights: task.weights ? task.weights() : arraysOf(task.variables),
+      weights: task.weights ? task.weights() : variableArrays(task.variables),
       extraFiles: extras.extraFiles,
       trainState,
     });

@@ -4,7 +4,7 @@
  * [in, out]), so a GPT-2 / DialoGPT `model.safetensors` maps onto `variables` one to one.
  * Structure after nanoGPT's model.py; the heavy ops go through the engine's fused kernels.
  */
-import { tf, SeededRandom, gelu, layerNorm, causalSoftmax } from '../engine/index.js';
+import { tf, SeededRandom, gelu, layerNorm, causalSoftmax, variableArrays } from '../engine/index.js';
 import { GPTConfigSchema, type GPTConfig } from './config.js';
 import { KVCache } from './kv-cache.js';
 
@@ -191,9 +191,7 @@ export class GPT {
 
   /** Weights as HF-named Float32Arrays (for safetensors). */
   weights(): Map<string, { shape: number[]; data: Float32Array }> {
-    const out = new Map<string, { shape: number[]; data: Float32Array }>();
-    for (const [name, v] of Object.entries(this.variables)) out.set(name, { shape: v.shape, data: v.dataSync() as Float32Array });
-    return out;
+    return variableArrays(this.variables);
   }
 
   dispose(): void {

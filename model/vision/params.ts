@@ -6,7 +6,7 @@
  *
  * Initial values come from a SeededRandom (or from a checkpoint's arrays when given).
  */
-import { tf, type SeededRandom } from '../engine/index.js';
+import { tf, variableArrays, type SeededRandom } from '../engine/index.js';
 import type { NamedArrays } from '../training/index.js';
 import { VisionError } from './errors.js';
 
@@ -42,9 +42,7 @@ export class Params {
 
   /** Every variable's values, for a checkpoint. */
   arrays(): NamedArrays {
-    const out: NamedArrays = new Map();
-    for (const [name, v] of Object.entries(this.variables)) out.set(name, { shape: v.shape, data: v.dataSync() as Float32Array });
-    return out;
+    return variableArrays(this.variables);
   }
 
   parameterCount(): number {
