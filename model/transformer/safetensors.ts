@@ -254,16 +254,20 @@ async function readExactly(fh: fsp.FileHandle, target: Uint8Array, position: num
 }
 
 /** Reads and validates only the header of a safetensors file (cheap: no tensor data is read). */
+async function readHeaderFrom(fh: fsp.FileHandle, path: string): Promise<SafetensorsHeader> {
+  const { size } = await fh.stat();
+  const first8 = new Uint8Array(8);
+  if (size >= 8) await readExactly(fh, first8, 0, path);
+  const n = readHeaderLength(path, first8, size);
+  const headerBytes = new Uint8Array(n);
+  await readExactly(fh, headerBytes, 8, path);
+  return parseSafetensorsHeader(path, headerBytes, size);
+}
+
 export async function readSafetensorsHeader(path: string): Promise<SafetensorsHeader> {
   const fh = await fsp.open(path, 'r');
   try {
-    const { size } = await fh.stat();
-    const first8 = new Uint8Array(8);
-    if (size >= 8) await readExactly(fh, first8, 0, path);
-    const n = readHeaderLength(path, first8, size);
-    const headerBytes = new Uint8Array(n);
-    await readExactly(fh, headerBytes, 8, path);
-    return parseSafetensorsHeader(path, headerBytes, size);
+    return await readHeaderFrom(fh, path);
   } finally {
     await fh.close();
   }
@@ -274,13 +278,7 @@ export async function readSafetensorsFile(path: string, options: ReadSafetensors
   assertLittleEndianHost();
   const fh = await fsp.open(path, 'r');
   try {
-    const { size } = await fh.stat();
-    const first8 = new Uint8Array(8);
-    if (size >= 8) await readExactly(fh, first8, 0, path);
-    const n = readHeaderLength(path, first8, size);
-    const headerBytes = new Uint8Array(n);
-    await readExactly(fh, headerBytes, 8, path);
-    const header = parseSafetensorsHeader(path, headerBytes, size);
+    const header = await readHeaderFrom(fh, path);
     const tensors = new Map<string, SafeTensor>();
     for (const [name, entry] of header.entries) {
       if (options.filter && !options.filter(name, entry)) continue;
