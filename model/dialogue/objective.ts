@@ -14,6 +14,7 @@ import { demi, type DemiLevel } from '../bounds/index.js';
 import { lmLoss, type GPT } from '../transformer/index.js';
 import type { DialogueBatch } from './batch.js';
 import { DemiHeads } from './demi-heads.js';
+import { rowsAt } from './rows-at.js';
 
 export interface DemiObjectiveConfig {
   lambda: number;
@@ -28,12 +29,6 @@ export interface DialogueLossOutput {
   lm: tf.Scalar;
   /** Present when lambda > 0: the DEMI total and each chain-rule term. */
   mi?: { total: tf.Scalar; terms: tf.Scalar[] };
-}
-
-function rowsAt(hidden: tf.Tensor3D, positions: Int32Array): tf.Tensor2D {
-  const [B, T, D] = hidden.shape;
-  const index = tf.tensor1d(Int32Array.from(positions, (p, b) => b * T + p), 'int32');
-  return tf.gather(tf.reshape(hidden, [B * T, D]), index) as tf.Tensor2D;
 }
 
 export function dialogueLoss(model: GPT, heads: DemiHeads | null, batch: DialogueBatch, config: DemiObjectiveConfig,

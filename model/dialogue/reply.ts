@@ -8,6 +8,7 @@ import { tf, SeededRandom } from '../engine/index.js';
 import { generate, type GenerateOptions, type GenerationConfigInput, type GenerationResult } from '../generation/index.js';
 import type { LoadedDialogueModel } from './checkpoint.js';
 import { encodeContext } from './format.js';
+import { rowsAt } from './rows-at.js';
 
 export interface ReplyOptions extends Omit<GenerateOptions, 'tokenizer'> {
   /** DEMI rerank: sample this many candidates per context and keep the critic's favourite (needs a trained critic). */
@@ -40,9 +41,7 @@ export function criticScores(loaded: LoadedDialogueModel, context: readonly numb
     const rows = candidates.map((c) => [format.sepId, ...c].slice(0, model.config.blockSize));
     const T = Math.max(...rows.map((r) => r.length));
     const ids = tf.tensor2d(rows.map((r) => [...r, ...new Array(T - r.length).fill(format.padId)]), [rows.length, T], 'int32');
-    const hy = model.hidden(ids);
-    const ends = tf.tensor1d(rows.map((r, i) => i * T + r.length - 1), 'int32');
-    const gy = heads.g(tf.gather(tf.reshape(hy, [rows.length * T, -1]), ends) as tf.Tensor2D);
+    const gy = heads.g(rowsAt(model.hidden(ids), rows.map((r) => r.length - 1)));
     return Array.from(tf.matMul(gy, fx, false, true).dataSync());
   });
 }
