@@ -3,7 +3,7 @@
  * `tsx bench/engine-steps.ts --backend native --json`. Prints one JSON object.
  */
 import { tf, selectBackend, SeededRandom, AdamW, loadNativeAddon } from '../model/engine/index.js';
-import { GPT, KVCache, REFERENCE_CONFIG, lmLoss } from '../model/transformer/index.js';
+import { GPT, REFERENCE_CONFIG, lmLoss } from '../model/transformer/index.js';
 import { median, timeRuns } from './stats.js';
 
 const args = process.argv.slice(2);
@@ -148,30 +148,19 @@ if (only.includes('dim') && dimSteps > 0) {
 }
 
 if (only.includes('generate')) {
+  // The decoding path users get (model/generation with the KV cache), greedy at batch 1.
+  const { generate } = await import('../model/generation/index.js');
   const model = new GPT(REFERENCE_CONFIG, rng);
   const promptLength = 16;
   const newTokens = 64;
+  const tokenizer = { decode: (ids: readonly number[]) => ids.join(' ') };
   const runs: number[] = [];
   for (let r = 0; r < 3; r++) {
-    const cache = new KVCache(model.config.nLayer);
-    const prompt = tf.tensor2d(Int32Array.from({ length: promptLength }, () => rng.int(model.config.vocabSize)), [1, promptLength], 'int32');
+    const prompt = Array.from({ length: promptLength }, () => rng.int(model.config.vocabSize));
     const start = performance.now();
-    let next = tf.tidy(() => {
-      const h = model.hidden(prompt, { cache });
-      return tf.argMax(tf.reshape(model.logits(tf.slice(h, [0, promptLength - 1, 0], [1, 1, -1])), [-1]));
-    });
-    for (let i = 0; i < newTokens; i++) {
-      const id = next.dataSync()[0];
-      next.dispose();
-      if (i === newTokens - 1) break;
-      next = tf.tidy(() => {
-        const h = model.hidden(tf.tensor2d([id], [1, 1], 'int32'), { cache });
-        return tf.argMax(tf.reshape(model.logits(h), [-1]));
-      });
-    }
+    const out = await generate(model, prompt, { maxNewTokens: newTokens }, { tokenizer, yieldBetweenTokens: false });
     runs.push(performance.now() - start);
-    cache.dispose();
-    prompt.dispose();
+    if (out.tokenIds.length !== newTokens) throw new Error(`generated ${out.tokenIds.length} tokens, expected ${newTokens}`);
   }
   const ms = median(runs);
   result.generate = { promptLength, newTokens, ms, tokensPerSecond: newTokens / (ms / 1000) };
