@@ -174,12 +174,10 @@ export async function train<Batch>(task: TrainingTask<Batch>, config: TrainerCon
     }, variableList);
     task.disposeBatch?.(batch);
     const loss = value.dataSync()[0];
-    value.dispose();
     const metrics: Record<string, number> = { loss };
-    for (const [k, t] of Object.entries(metricTensors)) {
-      metrics[k] = t.dataSync()[0];
-      t.dispose();
-    }
+    for (const [k, t] of Object.entries(metricTensors)) metrics[k] = t.dataSync()[0];
+    // A metric may be the loss tensor itself (the MLE objective's loss is its lm term): dispose each once.
+    tf.dispose([...new Set([value, ...Object.values(metricTensors)])]);
     const grads: Record<string, tf.Tensor> = {};
     // tf.variableGrads keys gradients by TF.js variable names; the optimizer state uses ours.
     for (const [name, variable] of Object.entries(task.variables)) if (gradList[variable.name]) grads[name] = gradList[variable.name];

@@ -77,6 +77,21 @@ test('a killed run resumes bit-for-bit', async () => {
   expect(vals[5].loss).toBeLessThan(vals[0].loss);
 }, 180_000);
 
+test('the MLE baseline (lambda = 0, no critic) trains and logs no MI terms', () => {
+  const out = join(dir, 'mle');
+  const run = runToEnd(out, ['--set', 'objective.lambda=0', '--steps', '10']);
+  expect(run.stderr).not.toMatch(/Error/);
+  expect(run.status).toBe(0);
+  const log = withoutTimings(join(out, 'log.jsonl'));
+  const trainRows = log.filter((r) => r.kind === 'train');
+  expect(trainRows.length).toBeGreaterThan(0);
+  for (const row of trainRows) {
+    expect(row.loss).toBeCloseTo(row.lm, 6);
+    expect(row).not.toHaveProperty('mi_total');
+  }
+  expect(log.filter((r) => r.kind === 'val')[0].loss).toBeLessThan(Math.log(256));
+}, 120_000);
+
 test('NaN/inf loss stops with a clear error and keeps the last good checkpoint', () => {
   const out = join(dir, 'diverged');
   const res = runToEnd(out, ['--set', 'training.learningRate=1e6', '--set', 'training.clipNorm=0', '--set', 'training.evalEvery=1', '--set', 'training.warmupSteps=0']);
