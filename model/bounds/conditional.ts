@@ -10,7 +10,8 @@
  *     I_IS = mean_i [ phi_ii - log( (1/N) (e^{phi_ii} + (N-1) sum_{j != i} w_ij e^{phi_ij}) ) ].
  *   The weights carry no gradient (stopGradient). This is an approximation, not a guaranteed lower
  *   bound: it is exact as N -> inf with the optimal critics, and degrades when I(x; y') >> log N,
- *   where the weights collapse onto the nearest in-batch sample. Each term is still <= log N.
+ *   where the weights collapse onto the nearest in-batch sample and the term overshoots its truth
+ *   (README, "What it shows"). Each term is still <= log N.
  *
  * - `conditionalInfoNCEExact(positive, negatives)`: K candidates per anchor sampled from the true
  *   p(x | y'_i) (possible on synthetic data): plain InfoNCE with K + 1 candidates,

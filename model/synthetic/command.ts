@@ -27,7 +27,7 @@ along a staircase of true MI values and writes synthetic.{csv,json,md,svg} to --
   --lr LR               Adam learning rate (default 5e-4)
   --optimizer NAME      adam (engine AdamW, no decay) | tfjs-adam (default adam)
   --exact-negatives K   demi-M-exact: negatives per anchor (default N - 1)
-  --exact-anchors A     demi-M-exact: anchors per batch given exact negatives (default 8)
+  --exact-anchors A     demi-M-exact: anchors per batch given exact negatives (default 32)
   --warmup N            extra steps at the first MI value, not counted (default 200)
   --eval-fraction F     a stage's estimate is the mean over its last F of steps (default 0.5)
   --seed S              seed (default 0)

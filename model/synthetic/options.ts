@@ -27,7 +27,7 @@ export const SyntheticOptionsSchema = z
     /** demi-M-exact: negatives per anchor (K; the per-term cap is log(K + 1)), default N - 1. */
     exactNegatives: z.number().int().min(1).optional(),
     /** demi-M-exact: how many anchors of each batch get exact negatives (cost grows with anchors x K). */
-    exactAnchors: z.number().int().min(1).default(8),
+    exactAnchors: z.number().int().min(1).default(32),
     seed: z.number().int().default(0),
     /** Progress line on stderr. */
     progress: z.boolean().default(true),

@@ -119,6 +119,28 @@ describe('DEMI chain-rule sum with the optimal critics', () => {
     expect(mean(totals)).toBeLessThanOrEqual(4 * LOG_N);
   });
 
+  test('importance-weighted terms overshoot more, the more the weights\' level knows about x', () => {
+    // The weighted in-batch samples stand in for p(x | y(k-1)); once I(x; y(k-1)) passes ~log N they
+    // collapse onto a few in-batch samples (ESS falls) and the term climbs above its truth.
+    const mi = 10;
+    const sizes = subviewSizes(D, 4);
+    const truth = trueTerms(D, 4, miToRho(mi, D));
+    const bs = batches(12, mi, 6);
+    const overshoots: number[] = [];
+    const ess: number[] = [];
+    for (let level = 1; level < 4; level++) {
+      const [from, to] = [sizes[level - 1], sizes[level]];
+      overshoots.push(mean(values(bs, (b) => conditionalInfoNCE(optimal(b, from, to), optimal(b, 0, from)))) - truth[level]);
+      ess.push(mean(values(bs, (b) => tf.mean(importanceESS(optimal(b, 0, from))) as tf.Scalar)));
+    }
+    expect(overshoots[0]).toBeGreaterThan(0);
+    expect(overshoots[1]).toBeGreaterThan(overshoots[0] + 0.1);
+    expect(overshoots[2]).toBeGreaterThan(overshoots[1] + 0.1);
+    expect(ess[0]).toBeGreaterThan(ess[1]);
+    expect(ess[1]).toBeGreaterThan(ess[2]);
+    expect(ess[2]).toBeLessThan(3);
+  });
+
   test('with exact negatives the sum exceeds log N and stays below the truth', () => {
     const mi = 20;
     const sizes = subviewSizes(D, 4);
