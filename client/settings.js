@@ -1,8 +1,10 @@
-// Decoding settings (temperature, top-p, max tokens, seed): a form in the settings panel, kept in
-// localStorage, turned into the `params` of chat:send.
+// Decoding settings (temperature, top-p, max tokens, seed, DEMI rerank): a form in the settings
+// panel, kept in localStorage, turned into the `params` of chat:send.
 
 const STORAGE_KEY = 'demi.settings.v1';
-const DEFAULTS = { temperature: 0.7, topP: 0.9, maxTokens: 64, seed: '' };
+const DEFAULTS = { temperature: 0.7, topP: 0.9, maxTokens: 64, seed: '', rerank: false };
+/** Candidates sampled when the critic chooses: the gain flattens beyond this, the latency does not. */
+const RERANK_CANDIDATES = 8;
 
 export class Settings {
   constructor(form) {
@@ -11,6 +13,7 @@ export class Settings {
     this.topP = form.querySelector('#top-p');
     this.maxTokens = form.querySelector('#max-tokens');
     this.seed = form.querySelector('#seed');
+    this.rerank = form.querySelector('#rerank');
     this.defaults = { ...DEFAULTS };
     this.load();
     form.addEventListener('input', () => {
@@ -20,8 +23,10 @@ export class Settings {
     form.addEventListener('submit', (event) => event.preventDefault());
   }
 
-  /** Adopts the model's limits: the default and largest max tokens. */
-  setModelLimits({ maxResponseTokens, maxTokensLimit }) {
+  /** Adopts the model's limits: the default and largest max tokens, and whether it has a critic to rerank with. */
+  setModelLimits({ maxResponseTokens, maxTokensLimit, demiCritic }) {
+    this.rerank.disabled = !demiCritic;
+    if (!demiCritic) this.rerank.checked = false;
     this.maxTokens.max = String(maxTokensLimit);
     this.defaults.maxTokens = maxResponseTokens;
     if (!this.stored?.maxTokens) this.maxTokens.value = String(maxResponseTokens);
@@ -42,6 +47,8 @@ export class Settings {
     };
     const seed = this.seed.value.trim();
     if (seed !== '' && Number.isInteger(Number(seed))) params.seed = Number(seed);
+    // reranking chooses among sampled replies; at temperature 0 there is only one
+    if (this.rerank.checked && !this.rerank.disabled && params.temperature > 0) params.rerank = RERANK_CANDIDATES;
     return params;
   }
 
@@ -50,6 +57,7 @@ export class Settings {
     this.topP.value = String(this.defaults.topP);
     this.maxTokens.value = String(this.defaults.maxTokens);
     this.seed.value = '';
+    this.rerank.checked = false;
     this.stored = undefined;
     localStorage.removeItem(STORAGE_KEY);
     this.render();
@@ -71,11 +79,12 @@ export class Settings {
     this.topP.value = String(s.topP);
     this.maxTokens.value = String(s.maxTokens);
     this.seed.value = String(s.seed ?? '');
+    this.rerank.checked = s.rerank === true;
     this.render();
   }
 
   save() {
-    this.stored = { temperature: this.temperature.value, topP: this.topP.value, maxTokens: this.maxTokens.value, seed: this.seed.value };
+    this.stored = { temperature: this.temperature.value, topP: this.topP.value, maxTokens: this.maxTokens.value, seed: this.seed.value, rerank: this.rerank.checked };
     try {
       localStorage.setItem(STORAGE_KEY, JSON.stringify(this.stored));
     } catch {

@@ -6,6 +6,10 @@
  * Defaults suit chatting with a small dialogue model: nucleus sampling at temperature 0.7, top-p
  * 0.9, no top-k cut (OpenAI has none; HF's default of 50 would be a surprise here). Temperature 0
  * means greedy decoding (OpenAI's convention), where top-p/top-k do not apply.
+ *
+ * `rerank: n` (n >= 2) is DEMI rerank (DESIGN §6): n replies are sampled together and the one the
+ * model's DEMI critic scores highest with the conversation is returned, whole (nothing streams
+ * before the choice). It needs a sampling temperature and a model trained with a critic.
  */
 import { randomInt } from 'node:crypto';
 import { z } from 'zod';
@@ -17,6 +21,8 @@ export const DEFAULT_TEMPERATURE = 0.7;
 export const DEFAULT_TOP_P = 0.9;
 export const MAX_STOP_STRINGS = 4;
 export const MAX_STOP_LENGTH = 64;
+/** Candidates are decoded as one batch: more than this costs more latency than it buys. */
+export const MAX_RERANK = 16;
 
 export const ChatParamsSchema = z.object({
   temperature: z.number().min(0).max(2).optional(),
@@ -30,6 +36,8 @@ export const ChatParamsSchema = z.object({
   stop: z.array(z.string().min(1).max(MAX_STOP_LENGTH)).max(MAX_STOP_STRINGS).optional(),
   repetitionPenalty: z.number().gt(0).max(10).optional(),
   noRepeatNgramSize: z.number().int().min(0).max(16).optional(),
+  /** DEMI rerank candidates; 0 or 1 = off. */
+  rerank: z.number().int().min(0).max(MAX_RERANK).optional(),
 }).strict();
 
 export type ChatParams = z.infer<typeof ChatParamsSchema>;
@@ -45,13 +53,15 @@ export interface ResolvedParams {
   stop: string[];
   repetitionPenalty: number;
   noRepeatNgramSize: number;
+  /** 0 = off, else the number of sampled candidates the critic chooses from. */
+  rerank: number;
 }
 
 /**
  * Fills defaults and checks the limits that depend on the model. A request without a seed gets a
  * fresh random one (so replies vary), reported back so that the reply can be reproduced.
  */
-export function resolveParams(params: ChatParams, model: Pick<ModelInfo, 'maxResponseTokens' | 'maxTokensLimit'>, paramPrefix = ''): ResolvedParams {
+export function resolveParams(params: ChatParams, model: Pick<ModelInfo, 'maxResponseTokens' | 'maxTokensLimit' | 'demiCritic'>, paramPrefix = ''): ResolvedParams {
   const maxTokens = params.maxTokens ?? Math.min(model.maxResponseTokens, model.maxTokensLimit);
   if (maxTokens > model.maxTokensLimit) {
     throw new ServerError('invalid_request',
@@ -62,8 +72,16 @@ export function resolveParams(params: ChatParams, model: Pick<ModelInfo, 'maxRes
   if (minTokens > maxTokens) {
     throw new ServerError('invalid_request', `minTokens (${minTokens}) exceeds maxTokens (${maxTokens}): lower minTokens or raise maxTokens`, `${paramPrefix}minTokens`);
   }
+  const temperature = params.temperature ?? DEFAULT_TEMPERATURE;
+  const rerank = params.rerank !== undefined && params.rerank > 1 ? params.rerank : 0;
+  if (rerank > 0 && !model.demiCritic) {
+    throw new ServerError('invalid_request', 'rerank needs a DEMI critic, and this model was trained without one (lambda = 0): leave rerank out', `${paramPrefix}rerank`);
+  }
+  if (rerank > 0 && temperature === 0) {
+    throw new ServerError('invalid_request', 'rerank chooses among sampled replies: use a temperature above 0 with it (0 is greedy decoding, one possible reply)', `${paramPrefix}rerank`);
+  }
   return {
-    temperature: params.temperature ?? DEFAULT_TEMPERATURE,
+    temperature,
     topP: params.topP ?? DEFAULT_TOP_P,
     topK: params.topK ?? 0,
     maxTokens,
@@ -72,6 +90,7 @@ export function resolveParams(params: ChatParams, model: Pick<ModelInfo, 'maxRes
     stop: params.stop ?? [],
     repetitionPenalty: params.repetitionPenalty ?? 1,
     noRepeatNgramSize: params.noRepeatNgramSize ?? 0,
+    rerank,
   };
 }
 

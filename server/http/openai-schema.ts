@@ -7,7 +7,7 @@
  *   a dialogue model trained on turns only, with no notion of instructions.
  * - Supported: temperature (0 = greedy), top_p, max_tokens / max_completion_tokens, seed, stop, n=1,
  *   stream, stream_options.include_usage; vLLM-style extras via `extra_body`: top_k, min_tokens,
- *   repetition_penalty, no_repeat_ngram_size. Unknown fields are ignored (as vLLM does); features
+ *   repetition_penalty, no_repeat_ngram_size, and this server's `rerank` (DEMI rerank, params.ts). Unknown fields are ignored (as vLLM does); features
  *   this model cannot do (n > 1, logprobs, tools, non-zero presence/frequency penalties, non-text
  *   content) are refused with a 400 that says so, never silently ignored.
  */
@@ -50,6 +50,7 @@ export const ChatCompletionRequestSchema = z.object({
   min_tokens: optional(z.number()),
   repetition_penalty: optional(z.number()),
   no_repeat_ngram_size: optional(z.number()),
+  rerank: optional(z.number()),
 }).passthrough();
 
 export type ChatCompletionRequest = z.infer<typeof ChatCompletionRequestSchema>;
@@ -113,6 +114,7 @@ export function parseChatCompletion(body: unknown, limits: MessageLimits): Parse
     stop: stop?.filter((s) => s.length > 0),
     repetitionPenalty: r.repetition_penalty ?? undefined,
     noRepeatNgramSize: r.no_repeat_ngram_size ?? undefined,
+    rerank: r.rerank ?? undefined,
   };
   const params = ChatParamsSchema.safeParse(Object.fromEntries(Object.entries(candidate).filter(([, v]) => v !== undefined)));
   if (!params.success) {

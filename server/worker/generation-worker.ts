@@ -4,13 +4,14 @@
  * happens here, so the main thread's event loop stays free for sockets, HTTP and health checks.
  *
  * `generate` yields to this thread's event loop after every token, so a `cancel` message is seen
- * (and the AbortSignal fired) before the next token is computed.
+ * (and the AbortSignal fired) before the next token is computed. With `rerank` the candidates are
+ * decoded as one batch and the critic's choice is sent whole once it is made.
  */
 import { basename, dirname, resolve } from 'node:path';
 import { parentPort, workerData } from 'node:worker_threads';
 import { backendInfo, selectBackend, tf } from '../../model/engine/index.js';
-import { encodeContext, loadDialogueModel, type LoadedDialogueModel } from '../../model/dialogue/index.js';
-import { generate, GenerationConfigError, GenerationInputError, type FinishReason } from '../../model/generation/index.js';
+import { encodeContext, loadDialogueModel, reply, type LoadedDialogueModel } from '../../model/dialogue/index.js';
+import { generate, GenerationConfigError, GenerationInputError, type FinishReason, type GenerationResult } from '../../model/generation/index.js';
 import { maxTokensLimit, type ModelInfo } from '../model-info.js';
 import { toGenerationConfig } from '../params.js';
 import type { FromWorker, GenerateRequest, ServedFinishReason, ToWorker, WorkerStartData, WorkerStats } from './protocol.js';
@@ -83,13 +84,18 @@ async function run(request: GenerateRequest): Promise<void> {
         return model.tokenizer.decode(ids);
       },
     };
-    const result = await generate(model.model, prompt, toGenerationConfig(params, [model.format.eosId, model.format.sepId]), {
-      tokenizer,
-      signal: job.controller.signal,
-      onText: (delta) => {
-        if (request.stream && delta.length > 0) send({ type: 'delta', id: request.id, text: delta });
-      },
-    });
+    const config = toGenerationConfig(params, [model.format.eosId, model.format.sepId]);
+    const onText = (delta: string) => {
+      if (request.stream && delta.length > 0) send({ type: 'delta', id: request.id, text: delta });
+    };
+    let result: GenerationResult;
+    if (params.rerank > 1) {
+      [result] = await reply(model, [request.turns], config, { rerank: params.rerank, signal: job.controller.signal, onText });
+      // nothing reaches the reader before the critic has chosen
+      result.timings.firstTokenMs = result.timings.totalMs;
+    } else {
+      result = await generate(model.model, prompt, config, { tokenizer, signal: job.controller.signal, onText });
+    }
     generations++;
     const finishReason = served(result.finishReason);
     send({

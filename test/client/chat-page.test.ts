@@ -79,10 +79,10 @@ async function eventually(what: string, check: () => Promise<boolean>, ms = 10_0
   }
 }
 
-async function apiReply(messages: { role: string; content: string }[], seed: number, maxTokens: number): Promise<string> {
+async function apiReply(messages: { role: string; content: string }[], seed: number, maxTokens: number, rerank?: number): Promise<string> {
   const response = await fetch(`${server.url}/v1/chat/completions`, {
     method: 'POST', headers: { 'content-type': 'application/json' },
-    body: JSON.stringify({ messages, seed, temperature: 0.7, top_p: 0.9, max_tokens: maxTokens }),
+    body: JSON.stringify({ messages, seed, temperature: 0.7, top_p: 0.9, max_tokens: maxTokens, ...(rerank ? { rerank } : {}) }),
   });
   return (await response.json()).choices[0].message.content;
 }
@@ -137,6 +137,25 @@ test('a typed message gets a streamed reply; stop and new chat work', async () =
   expect(await page.locator('#welcome').isVisible()).toBe(true);
   await page.getByRole('button', { name: 'Close settings' }).click();
   await page.screenshot({ path: join(SHOTS, 'desktop-empty.png') });
+  expect(errors).toEqual([]);
+  await page.context().close();
+}, 60_000);
+
+test('"Let the DEMI critic choose" asks for a reranked reply, shown whole', async () => {
+  const { page, errors } = await openPage({ width: 1280, height: 800 });
+  await page.getByRole('button', { name: 'Settings', exact: true }).click();
+  await page.getByLabel('Seed').fill('7');
+  await page.getByLabel('Max tokens').fill('40');
+  await eventually('the model facts are shown', async () => (await page.locator('#model-facts').textContent())!.includes('dailydialog-best'));
+  const rerank = page.getByLabel('Let the DEMI critic choose');
+  expect(await rerank.isEnabled()).toBe(true); // the test model has a critic
+  await rerank.check();
+  const input = page.getByLabel('Message', { exact: true });
+  await input.fill('hi there');
+  await input.press('Enter');
+  await page.locator('.message.bot[data-state="done"]').waitFor();
+  const text = (await page.locator('.message.bot .bubble').last().textContent())!.trim();
+  expect(text).toBe((await apiReply([{ role: 'user', content: 'hi there' }], 7, 40, 8)).trim());
   expect(errors).toEqual([]);
   await page.context().close();
 }, 60_000);

@@ -5,8 +5,12 @@
  * abort cancelling the generation.
  */
 import OpenAI from 'openai';
+import { selectBackend } from '../../model/engine/index.js';
+import { loadDialogueModel, reply } from '../../model/dialogue/index.js';
 import type { RunningServer } from '../../server/index.js';
+import { toGenerationConfig, resolveParams } from '../../server/params.js';
 import { getJson, sleep, startTestServer, until, withTimeout } from './helpers.js';
+import { testModelDir } from './model-fixture.js';
 
 let server: RunningServer;
 let openai: OpenAI;
@@ -23,7 +27,7 @@ afterAll(async () => {
 const user = (content: string) => ({ role: 'user' as const, content });
 
 /** Non-OpenAI sampling fields (vLLM-style), sent as the client sends extra_body fields. */
-type Extra = { min_tokens?: number; top_k?: number; repetition_penalty?: number };
+type Extra = { min_tokens?: number; top_k?: number; repetition_penalty?: number; rerank?: number };
 type Params = OpenAI.Chat.ChatCompletionCreateParamsNonStreaming & Extra;
 type StreamParams = OpenAI.Chat.ChatCompletionCreateParamsStreaming & Extra;
 
@@ -91,6 +95,30 @@ test('system messages are accepted and do not change the reply', async () => {
   expect(parts.choices[0].message.content).toBe(plain.choices[0].message.content);
 });
 
+test('rerank returns the reply the DEMI critic chooses among the sampled candidates', async () => {
+  const messages = [user('hi there'), { role: 'assistant' as const, content: 'hi , how can i help ?' }, user('what colour is the rose ?')];
+  const completion = await openai.chat.completions.create({ model: 'run-best', messages, seed: 5, temperature: 1, max_tokens: 20, rerank: 4 } as Params);
+  const text = completion.choices[0].message.content!;
+  expect(text.length).toBeGreaterThan(0);
+  // The same choice made in this process by model/dialogue's reply (same params, seed and candidates).
+  await selectBackend();
+  const loaded = await loadDialogueModel(await testModelDir());
+  try {
+    const params = resolveParams({ seed: 5, temperature: 1, maxTokens: 20, rerank: 4 }, { maxResponseTokens: 64, maxTokensLimit: 200, demiCritic: true });
+    const [expected] = await reply(loaded, [messages.map((m) => m.content)], toGenerationConfig(params, [loaded.format.eosId, loaded.format.sepId]), { rerank: 4 });
+    expect(text).toBe(expected.text);
+  } finally {
+    loaded.dispose();
+  }
+  // A model trained without a critic cannot rerank: a clear error, not a silent fallback.
+  expect(() => resolveParams({ rerank: 4 }, { maxResponseTokens: 64, maxTokensLimit: 200, demiCritic: false })).toThrow(/needs a DEMI critic/);
+  // Streaming sends the choice whole, once it is made.
+  const stream = await openai.chat.completions.create({ model: 'run-best', messages, seed: 5, temperature: 1, max_tokens: 20, rerank: 4, stream: true } as StreamParams);
+  const deltas: string[] = [];
+  for await (const chunk of stream) if (chunk.choices[0]?.delta.content) deltas.push(chunk.choices[0].delta.content);
+  expect(deltas).toEqual([text]);
+});
+
 test('invalid requests are refused with OpenAI-shaped errors', async () => {
   const refuse = async (params: Record<string, unknown>, status: number, code: string, message: RegExp) => {
     const error = await openai.chat.completions.create({ model: 'run-best', messages: [user('hi')], ...params } as unknown as Params).then(
@@ -114,6 +142,8 @@ test('invalid requests are refused with OpenAI-shaped errors', async () => {
   await refuse({ logprobs: true }, 400, 'unsupported', /logprobs/);
   await refuse({ presence_penalty: 1 }, 400, 'unsupported', /repetition_penalty/);
   await refuse({ stop: ['a', 'b', 'c', 'd', 'e'] }, 400, 'invalid_request', /stop/);
+  await refuse({ rerank: 4, temperature: 0 }, 400, 'invalid_request', /rerank chooses among sampled replies/);
+  await refuse({ rerank: 100 }, 400, 'invalid_request', /rerank/);
 
   const raw = async (body: string, contentType = 'application/json') => {
     const response = await fetch(`${server.url}/v1/chat/completions`, { method: 'POST', headers: { 'content-type': contentType }, body });
