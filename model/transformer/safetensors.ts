@@ -253,7 +253,7 @@ async function readExactly(fh: fsp.FileHandle, target: Uint8Array, position: num
   }
 }
 
-/** Reads and validates only the header of a safetensors file (cheap: no tensor data is read). */
+/** Reads and validates the header from an open safetensors file (`path` is for messages). */
 async function readHeaderFrom(fh: fsp.FileHandle, path: string): Promise<SafetensorsHeader> {
   const { size } = await fh.stat();
   const first8 = new Uint8Array(8);
@@ -264,6 +264,7 @@ async function readHeaderFrom(fh: fsp.FileHandle, path: string): Promise<Safeten
   return parseSafetensorsHeader(path, headerBytes, size);
 }
 
+/** Reads and validates only the header of a safetensors file (cheap: no tensor data is read). */
 export async function readSafetensorsHeader(path: string): Promise<SafetensorsHeader> {
   const fh = await fsp.open(path, 'r');
   try {

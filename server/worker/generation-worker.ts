@@ -10,7 +10,7 @@
 import { basename, dirname, resolve } from 'node:path';
 import { parentPort, workerData } from 'node:worker_threads';
 import { backendInfo, selectBackend, tf } from '../../model/engine/index.js';
-import { encodeContext, loadDialogueModel, reply, type LoadedDialogueModel } from '../../model/dialogue/index.js';
+import { loadDialogueModel, promptFor, reply, type LoadedDialogueModel } from '../../model/dialogue/index.js';
 import { generate, GenerationConfigError, GenerationInputError, type FinishReason, type GenerationResult } from '../../model/generation/index.js';
 import { maxTokensLimit, type ModelInfo } from '../model-info.js';
 import { toGenerationConfig } from '../params.js';
@@ -73,8 +73,8 @@ async function run(request: GenerateRequest): Promise<void> {
   const job = { id: request.id, controller: new AbortController(), tokens: 0 } as NonNullable<typeof running>;
   running = job;
   try {
-    const { blockSize } = model.model.config;
-    const prompt = encodeContext(request.turns, model.tokenizer, model.format, Math.max(1, blockSize - params.maxTokens));
+    // the same prompt reply() builds for rerank: one definition of the context's budget
+    const prompt = promptFor(model, request.turns, params.maxTokens);
     const promptTurns = countTurns(prompt, model.format.sepId);
     // generate() decodes the whole generated sequence after every token when streaming: counting
     // here gives the exact number of tokens produced so far (used to check cancellation latency).
