@@ -1,7 +1,8 @@
 /**
  * A training batch for the LM + DEMI objective (DESIGN §5), as typed arrays:
  * - the LM pass over context + response: ids [B, T], labels [B, T] (-1 on context and padding, so
- *   the loss counts response tokens and EOS only), and the position of each context's last token
+ *   the loss counts response tokens and EOS only; with `labelContext` the context turns are labelled
+ *   too), and the position of each context's last token
  *   (its hidden state is f's input: causal attention means it has seen the context alone);
  * - the response-alone pass: [sep, r_1 .. r_n] [B, Ty], and for each level k = 1..M the position
  *   ending the prefix y(k) = the first ceil(k n / M) response tokens (so y never sees x);
@@ -26,8 +27,10 @@ export interface DialogueBatch {
   Tu: number;
   lastTurnIds: Int32Array;
   lastTurnEnd: Int32Array;
-  /** Labelled positions (response tokens + EOS). */
+  /** Response positions (response tokens + EOS): what the response perplexity averages over. */
   responseTokens: number;
+  /** Labelled positions: responseTokens, plus the context's with `labelContext`. */
+  labelledTokens: number;
   /** Real (non-padding) positions of the LM pass. */
   inputTokens: number;
 }
@@ -44,7 +47,17 @@ export function lastTurn(contextIds: readonly number[], sepId: number): number[]
   return contextIds.slice(start);
 }
 
-export function makeDialogueBatch(examples: readonly EncodedExample[], format: DialogueFormat, levels: number): DialogueBatch {
+export interface DialogueBatchOptions {
+  /**
+   * Label every next token of the window, context turns included, not just the response's: each
+   * context turn is itself a reply to the turns before it, so the LM learns from the whole window
+   * at no extra compute (the logits are computed for every position anyway).
+   */
+  labelContext?: boolean;
+}
+
+export function makeDialogueBatch(examples: readonly EncodedExample[], format: DialogueFormat, levels: number,
+  options: DialogueBatchOptions = {}): DialogueBatch {
   const size = examples.length;
   if (size === 0) throw new Error('makeDialogueBatch: empty batch');
   const fulls = examples.map((e) => [...e.contextIds, ...e.responseIds, format.eosId]);
@@ -60,16 +73,19 @@ export function makeDialogueBatch(examples: readonly EncodedExample[], format: D
   const lastTurnIds = new Int32Array(size * Tu).fill(format.padId);
   const lastTurnEnd = new Int32Array(size);
   let responseTokens = 0;
+  let labelledTokens = 0;
   examples.forEach((e, b) => {
     const full = fulls[b];
     const c = e.contextIds.length;
     if (c === 0) throw new Error('makeDialogueBatch: an example has an empty context');
     for (let t = 0; t < full.length - 1; t++) {
       ids[b * T + t] = full[t];
-      if (t + 1 >= c) {
+      const inResponse = t + 1 >= c;
+      if (inResponse || options.labelContext) {
         labels[b * T + t] = full[t + 1];
-        responseTokens++;
+        labelledTokens++;
       }
+      if (inResponse) responseTokens++;
     }
     contextEnd[b] = c - 1;
     responseIds[b * Ty] = format.sepId;
@@ -79,5 +95,5 @@ export function makeDialogueBatch(examples: readonly EncodedExample[], format: D
     lastTurnEnd[b] = turns[b].length - 1;
   });
   const inputTokens = fulls.reduce((n, f) => n + f.length - 1, 0);
-  return { size, T, ids, labels, contextEnd, Ty, responseIds, prefixEnds, levels, Tu, lastTurnIds, lastTurnEnd, responseTokens, inputTokens };
+  return { size, T, ids, labels, contextEnd, Ty, responseIds, prefixEnds, levels, Tu, lastTurnIds, lastTurnEnd, responseTokens, labelledTokens, inputTokens };
 }

@@ -44,6 +44,12 @@ export const DialogueTrainConfigSchema = z.object({
     tau: z.number().positive().default(0.1),
     split: z.enum(['response', 'context']).default('response'),
     projectionDim: z.number().int().positive().default(128),
+    /**
+     * Which tokens the LM loss of training batches covers: 'response' (the paper's objective) or
+     * 'dialogue' (every turn in the window, each a reply to those before it: several times the
+     * signal per step). Validation perplexity is always over response tokens.
+     */
+    lmTargets: z.enum(['response', 'dialogue']).default('response'),
   }).strict().default({}),
   training: z.object({
     steps: z.number().int().positive().default(2000),

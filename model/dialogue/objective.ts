@@ -22,6 +22,8 @@ export interface DemiObjectiveConfig {
   tau: number;
   split: 'response' | 'context';
   projectionDim: number;
+  /** Tokens the LM loss of training batches covers (see model/dialogue/config.ts); default 'response'. */
+  lmTargets?: 'response' | 'dialogue';
 }
 
 export interface DialogueLossOutput {

@@ -38,7 +38,8 @@ export class DialogueTask implements TrainingTask<DialogueBatch> {
   }
 
   nextBatch(): DialogueBatch {
-    return makeDialogueBatch(this.batcher.next(), this.o.format, this.o.objective.levels);
+    return makeDialogueBatch(this.batcher.next(), this.o.format, this.o.objective.levels,
+      { labelContext: this.o.objective.lmTargets === 'dialogue' });
   }
 
   step(batch: DialogueBatch, random: SeededRandom): StepOutput {

@@ -52,6 +52,20 @@ describe('encoding', () => {
     expect(lastTurn([9, 1, 4, 1], 1)).toEqual([4, 1]);
   });
 
+  test('with labelContext the LM batch labels every next token of the window, padding excepted', () => {
+    const examples: EncodedExample[] = [
+      { contextIds: [5, 6, 1], responseIds: [7, 8] },
+      { contextIds: [9, 1, 4, 1], responseIds: [3] },
+    ];
+    const b = makeDialogueBatch(examples, format, 2, { labelContext: true });
+    expect(Array.from(b.ids)).toEqual([5, 6, 1, 7, 8, 9, 1, 4, 1, 3]);
+    expect(Array.from(b.labels)).toEqual([6, 1, 7, 8, 2, 1, 4, 1, 3, 2]);
+    expect(b.responseTokens).toBe(5);
+    expect(b.labelledTokens).toBe(10);
+    const padded = makeDialogueBatch([{ contextIds: [5, 1], responseIds: [7] }, examples[1]], format, 1, { labelContext: true });
+    expect(Array.from(padded.labels.subarray(0, 5))).toEqual([1, 7, 2, -1, -1]);
+  });
+
   test('batches are reproducible from the batcher state', () => {
     const examples = Array.from({ length: 10 }, (_, i) => ({ contextIds: [i, 1], responseIds: [i] }));
     const a = new ExampleBatcher(examples, 3, 5);
