@@ -92,6 +92,20 @@ test('the MLE baseline (lambda = 0, no critic) trains and logs no MI terms', () 
   expect(log.filter((r) => r.kind === 'val')[0].loss).toBeLessThan(Math.log(256));
 }, 120_000);
 
+test('a second stage starts from the first stage\'s best checkpoint and trains on every turn (lmTargets dialogue)', () => {
+  const first = join(dir, 'stage1');
+  expect(runToEnd(first, ['--steps', '30']).status).toBe(0);
+  const second = join(dir, 'stage2');
+  const run = runToEnd(second, ['--set', `model.init=${JSON.stringify(join(first, 'best'))}`, '--set', 'objective.lmTargets="dialogue"', '--steps', '10']);
+  expect(run.stderr).not.toMatch(/Error/);
+  expect(run.status).toBe(0);
+  const firstVals = withoutTimings(join(first, 'log.jsonl')).filter((r) => r.kind === 'val');
+  const secondLog = withoutTimings(join(second, 'log.jsonl'));
+  // Warm-started: after 10 steps it is past where the first stage was after 10 steps from scratch.
+  expect(secondLog.find((r) => r.kind === 'val').loss).toBeLessThan(firstVals[0].loss);
+  expect(JSON.parse(readFileSync(join(second, 'best', 'config.json'), 'utf8')).objective.lmTargets).toBe('dialogue');
+}, 120_000);
+
 test('NaN/inf loss stops with a clear error and keeps the last good checkpoint', () => {
   const out = join(dir, 'diverged');
   const res = runToEnd(out, ['--set', 'training.learningRate=1e6', '--set', 'training.clipNorm=0', '--set', 'training.evalEvery=1', '--set', 'training.warmupSteps=0']);
