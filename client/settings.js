@@ -2,7 +2,9 @@
 // panel, kept in localStorage, turned into the `params` of chat:send.
 
 const STORAGE_KEY = 'demi.settings.v1';
-const DEFAULTS = { temperature: 0.7, topP: 0.9, maxTokens: 64, seed: '', rerank: false };
+// The critic chooses by default: on DailyDialog validation it raised F1 over plain sampling (README,
+// Chat server) for ~0.5 s of waiting, at the cost of word-by-word streaming.
+const DEFAULTS = { temperature: 0.7, topP: 0.9, maxTokens: 64, seed: '', rerank: true };
 /** Candidates sampled when the critic chooses: the gain flattens beyond this, the latency does not. */
 const RERANK_CANDIDATES = 8;
 
@@ -57,7 +59,7 @@ export class Settings {
     this.topP.value = String(this.defaults.topP);
     this.maxTokens.value = String(this.defaults.maxTokens);
     this.seed.value = '';
-    this.rerank.checked = false;
+    this.rerank.checked = this.defaults.rerank && !this.rerank.disabled;
     this.stored = undefined;
     localStorage.removeItem(STORAGE_KEY);
     this.render();

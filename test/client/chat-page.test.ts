@@ -93,6 +93,8 @@ test('a typed message gets a streamed reply; stop and new chat work', async () =
   await page.getByLabel('Seed').fill('7');
   await page.getByLabel('Max tokens').fill('40');
   await eventually('the model facts are shown', async () => (await page.locator('#model-facts').textContent())!.includes('dailydialog-best'));
+  // Word-by-word streaming is what the critic's choice gives up: turn it off (it is on by default).
+  await page.getByLabel('Let the DEMI critic choose').uncheck();
   expect(await page.locator('#license').textContent()).toBe(LICENSE);
   expect(await page.locator('#license-note').isVisible()).toBe(true);
 
@@ -149,7 +151,7 @@ test('"Let the DEMI critic choose" asks for a reranked reply, shown whole', asyn
   await eventually('the model facts are shown', async () => (await page.locator('#model-facts').textContent())!.includes('dailydialog-best'));
   const rerank = page.getByLabel('Let the DEMI critic choose');
   expect(await rerank.isEnabled()).toBe(true); // the test model has a critic
-  await rerank.check();
+  expect(await rerank.isChecked()).toBe(true); // on by default for a model with a critic
   const input = page.getByLabel('Message', { exact: true });
   await input.fill('hi there');
   await input.press('Enter');
