@@ -2,7 +2,8 @@
  * One backend's engine benchmark, run in its own process (kernel registrations are per process):
  * `tsx bench/engine-steps.ts --backend native --json`. Prints one JSON object.
  */
-import { tf, selectBackend, SeededRandom, AdamW, loadNativeAddon } from '../model/engine/index.js';
+import { tf, selectBackend, AdamW, loadNativeAddon } from '../model/engine/index.js';
+import { SeededRandom } from '../core/index.js';
 import { GPT, REFERENCE_CONFIG, lmLoss } from '../model/transformer/index.js';
 import { median, timeRuns } from './stats.js';
 

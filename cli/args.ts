@@ -11,6 +11,8 @@ export interface FlagSpec {
   switches?: string[];
   /** Flags that may repeat (collected in order). */
   repeated?: string[];
+  /** The sub-command, named in the hint of an unknown flag. */
+  command?: string;
 }
 
 export interface ParsedArgs {
@@ -23,7 +25,7 @@ export interface ParsedArgs {
 export function parseArgs(argv: string[], spec: FlagSpec): ParsedArgs {
   const out: ParsedArgs = { values: {}, switches: new Set(), repeated: {}, positional: [] };
   for (let i = 0; i < argv.length; i++) {
-    const arg = argv[i];
+    const arg = argv[i] === '-h' ? '--help' : argv[i];
     if (!arg.startsWith('--')) {
       out.positional.push(arg);
       continue;
@@ -38,7 +40,7 @@ export function parseArgs(argv: string[], spec: FlagSpec): ParsedArgs {
     if (spec.repeated?.includes(name)) (out.repeated[name] ??= []).push(takeValue());
     else if (spec.values.includes(name)) out.values[name] = takeValue();
     else if (spec.switches?.includes(name)) out.switches.add(name);
-    else throw new CliError(`unknown option --${name}`);
+    else throw new CliError(`unknown option --${name}`, { hint: spec.command ? `see demi ${spec.command} --help` : undefined });
   }
   return out;
 }
@@ -49,4 +51,16 @@ export function numberFlag(args: ParsedArgs, name: string): number | undefined {
   const value = Number(raw);
   if (!Number.isFinite(value)) throw new CliError(`--${name} must be a number, got '${raw}'`);
   return value;
+}
+
+export function intFlag(args: ParsedArgs, name: string): number | undefined {
+  const value = numberFlag(args, name);
+  if (value !== undefined && !Number.isInteger(value)) throw new CliError(`--${name} must be a whole number, got '${args.values[name]}'`);
+  return value;
+}
+
+/** A comma-separated list flag (`--estimators infonce,demi-4`), blanks dropped. */
+export function listFlag(args: ParsedArgs, name: string): string[] | undefined {
+  const raw = args.values[name];
+  return raw === undefined ? undefined : raw.split(',').map((s) => s.trim()).filter((s) => s.length > 0);
 }

@@ -2,6 +2,7 @@
  * The `demi` command. Each sub-command lives in its own module and is loaded on demand, so
  * `demi --help` starts fast and a sub-command's dependencies load only when it runs.
  */
+import { DemiError } from '../core/index.js';
 import { CliError } from './errors.js';
 
 interface Command {
@@ -45,7 +46,7 @@ const commands: Record<string, Command> = {
   },
   synthetic: {
     summary: 'the synthetic MI experiment: estimated vs true MI for InfoNCE, NWJ, JSD, DV and DEMI',
-    load: async () => (await import('../model/synthetic/command.js')).syntheticCommand,
+    load: async () => (await import('./synthetic-command.js')).syntheticCommand,
   },
 };
 
@@ -69,10 +70,7 @@ async function main(argv: string[]): Promise<void> {
 }
 
 main(process.argv.slice(2)).catch((err: unknown) => {
-  const error = err as Error;
-  // The project's typed errors (CliError, BoundsError, ...) carry a message that says what was wrong
-  // and what to do; a plain Error or TypeError is a bug, shown with its stack.
-  const generic = ['Error', 'TypeError', 'RangeError', 'ReferenceError'].includes(error.name);
-  console.error(error instanceof CliError || !generic ? `demi: ${error.message}` : error.stack ?? String(error));
+  // A DemiError is the user's to fix and says how; anything else is a bug, shown with its stack.
+  console.error(err instanceof DemiError ? `demi: ${err.message}` : err instanceof Error ? err.stack ?? String(err) : String(err));
   process.exitCode = 1;
 });

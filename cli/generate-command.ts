@@ -9,7 +9,7 @@ import { z } from 'zod';
 import { episodesToExamples } from '../data/dialogue/index.js';
 import { selectBackend } from '../model/engine/index.js';
 import { encodeExample, loadDialogueModel, loadEpisodes, referenceNll, reply, type LoadedDialogueModel } from '../model/dialogue/index.js';
-import { Progress } from '../model/training/index.js';
+import { Progress } from '../core/index.js';
 import { numberFlag, parseArgs } from './args.js';
 import { CliError } from './errors.js';
 import { readJsonLines } from './json-lines.js';

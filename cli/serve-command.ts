@@ -6,7 +6,7 @@
 import { existsSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { parseArgs, numberFlag } from './args.js';
+import { parseArgs, intFlag } from './args.js';
 import { CliError } from './errors.js';
 
 const HELP = `usage: demi serve --model DIR [options]
@@ -20,12 +20,6 @@ const HELP = `usage: demi serve --model DIR [options]
   --backend NAME       tensorflow-gpu | tensorflow | native | wasm | cpu (default: the fastest available)
 
 open http://HOST:PORT/ for the chat; OpenAI clients use base URL http://HOST:PORT/v1`;
-
-function intFlag(args: ReturnType<typeof parseArgs>, name: string): number | undefined {
-  const value = numberFlag(args, name);
-  if (value !== undefined && !Number.isInteger(value)) throw new CliError(`--${name} must be a whole number, got '${args.values[name]}'`);
-  return value;
-}
 
 /** The model `npm start` serves: trained by the project (configs/default-model.json), float16. */
 export const DEFAULT_MODEL = join(dirname(fileURLToPath(import.meta.url)), '..', 'models', 'default');
@@ -44,22 +38,17 @@ export async function serveCommand(argv: string[]): Promise<number | void> {
   }
   if (!existsSync(modelDir)) throw new CliError(`no model at ${modelDir}: pass --model with an existing checkpoint directory`);
 
-  const { startServer, ServerOptionsError } = await import('../server/index.js');
-  let server: Awaited<ReturnType<typeof startServer>>;
-  try {
-    server = await startServer({
-      modelDir,
-      ...(args.values.host !== undefined ? { host: args.values.host } : {}),
-      ...(args.values.port !== undefined ? { port: intFlag(args, 'port') } : {}),
-      ...(args.values.workers !== undefined ? { workers: intFlag(args, 'workers') } : {}),
-      ...(args.values['max-queue'] !== undefined ? { maxQueue: intFlag(args, 'max-queue') } : {}),
-      ...(args.values['max-message-bytes'] !== undefined ? { maxMessageBytes: intFlag(args, 'max-message-bytes') } : {}),
-      ...(args.values.backend !== undefined ? { backend: args.values.backend } : {}),
-    });
-  } catch (err) {
-    if (err instanceof ServerOptionsError) throw new CliError(err.message);
-    throw err;
-  }
+  const { startServer } = await import('../server/index.js');
+  // a ServerOptionsError is a DemiError: demi prints it as a user mistake
+  const server = await startServer({
+    modelDir,
+    ...(args.values.host !== undefined ? { host: args.values.host } : {}),
+    ...(args.values.port !== undefined ? { port: intFlag(args, 'port') } : {}),
+    ...(args.values.workers !== undefined ? { workers: intFlag(args, 'workers') } : {}),
+    ...(args.values['max-queue'] !== undefined ? { maxQueue: intFlag(args, 'max-queue') } : {}),
+    ...(args.values['max-message-bytes'] !== undefined ? { maxMessageBytes: intFlag(args, 'max-message-bytes') } : {}),
+    ...(args.values.backend !== undefined ? { backend: args.values.backend } : {}),
+  });
 
   let stopping = false;
   const stop = (signal: string) => {

@@ -2,6 +2,8 @@
  * The server's typed errors. Each has a stable `code` (sent to socket clients and as OpenAI's
  * `error.code`), an HTTP status and a message that says what was wrong and what to do.
  */
+import { DemiError } from '../core/index.js';
+
 export type ServerErrorCode =
   | 'invalid_request'
   | 'payload_too_large'
@@ -33,7 +35,7 @@ const STATUS: Record<ServerErrorCode, number> = {
   internal: 500,
 };
 
-export class ServerError extends Error {
+export class ServerError extends DemiError {
   override name = 'ServerError';
   readonly status: number;
 
@@ -53,7 +55,7 @@ export function asServerError(err: unknown): ServerError {
   return new ServerError('internal', 'the server failed to handle this request; it has been logged, please try again');
 }
 
-/** A zod error's issues as one readable line: "params.temperature: Expected number, received string". */
-export function describeIssues(issues: readonly { path: (string | number)[]; message: string }[], prefix = ''): string {
-  return issues.slice(0, 5).map((i) => `${[prefix, ...i.path].filter((p) => p !== '').join('.') || '(payload)'}: ${i.message}`).join('; ');
+/** Server options (`demi serve` flags, createServer's argument) that cannot be used. */
+export class ServerOptionsError extends DemiError {
+  override name = 'ServerOptionsError';
 }

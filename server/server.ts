@@ -9,9 +9,10 @@ import { createServer, type Server as HttpServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { Server as SocketServer } from 'socket.io';
-import { describeIssues } from './errors.js';
+import { describeIssues } from '../core/index.js';
+import { ServerOptionsError } from './errors.js';
 import { createApp } from './http/app.js';
-import { log } from './log.js';
+import { log } from '../core/index.js';
 import type { ModelInfo } from './model-info.js';
 import { ServerOptionsSchema, type ServerOptions, type ServerOptionsInput } from './options.js';
 import { Scheduler } from './scheduler.js';
@@ -32,10 +33,6 @@ export interface RunningServer {
   /** The generation workers (diagnostics and tests). */
   workers: WorkerPool;
   close(): Promise<void>;
-}
-
-export class ServerOptionsError extends Error {
-  override name = 'ServerOptionsError';
 }
 
 function checkModelDir(dir: string): void {

@@ -5,7 +5,7 @@
  */
 
 import { extractTar } from '../fetch/index.js';
-import { DatasetFormatError } from './errors.js';
+import { DatasetFormatError } from '../errors.js';
 
 /**
  * Extracts the regular files of `archive` (.tar.gz, or a plain .tar) for which `want(memberPath)`

@@ -6,7 +6,7 @@
 
 import { z } from 'zod';
 import type { Episode } from './episode.js';
-import { DatasetFormatError } from './errors.js';
+import { DatasetFormatError } from '../errors.js';
 import { describeZodError, parseJsonText } from './json-text.js';
 import { ZipArchive } from './zip-reader.js';
 

@@ -19,7 +19,7 @@ import { extractTarGz } from './archives.js';
 import { readConvLabUnifiedZip } from './convlab.js';
 import { parseDailyDialogText, readDailyDialogText } from './dailydialog-text.js';
 import type { Episode } from './episode.js';
-import { DatasetFormatError } from './errors.js';
+import { DatasetFormatError } from '../errors.js';
 import {
   DAILYDIALOG_CONVLAB,
   DAILYDIALOG_ORIGINAL,

@@ -7,7 +7,7 @@
 import { readFile } from 'node:fs/promises';
 import { basename } from 'node:path';
 import { alternatingSpeaker, type Episode } from './episode.js';
-import { DatasetFormatError } from './errors.js';
+import { DatasetFormatError } from '../errors.js';
 
 export const EOU = '__eou__';
 

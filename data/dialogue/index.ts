@@ -3,7 +3,7 @@
 export { type Episode, type EpisodeStats, type Turn, alternatingSpeaker, episodeStats } from './episode.js';
 export { type Example, type ExampleOptions, episodeToExamples, episodesToExamples } from './examples.js';
 export { contextStartIndex, fitContext } from './fit-context.js';
-export { DatasetFormatError, type FileLocation } from './errors.js';
+export { DatasetFormatError, type FileLocation } from '../errors.js';
 export {
   ChecksumMismatchError,
   type DownloadOptions,

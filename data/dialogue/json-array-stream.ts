@@ -6,7 +6,7 @@
  */
 
 import { createReadStream } from 'node:fs';
-import { DatasetFormatError } from './errors.js';
+import { DatasetFormatError } from '../errors.js';
 import { jsonErrorOffset, lineOfOffset } from './json-text.js';
 
 export interface ArrayElement {

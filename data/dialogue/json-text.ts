@@ -5,7 +5,7 @@
  */
 
 import type { ZodError } from 'zod';
-import { DatasetFormatError } from './errors.js';
+import { DatasetFormatError } from '../errors.js';
 
 class At {
   constructor(readonly offset: number) {}

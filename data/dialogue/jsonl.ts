@@ -9,7 +9,7 @@ import { open, rename, rm } from 'node:fs/promises';
 import { randomBytes } from 'node:crypto';
 import { createInterface } from 'node:readline';
 import { alternatingSpeaker, type Episode, type Turn } from './episode.js';
-import { DatasetFormatError } from './errors.js';
+import { DatasetFormatError } from '../errors.js';
 
 /** Validates one parsed JSONL record; `where` locates it for errors. */
 export function episodeFromJson(value: unknown, file: string, line: number): Episode {

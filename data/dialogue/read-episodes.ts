@@ -8,7 +8,7 @@ import { open } from 'node:fs/promises';
 import { readConvLabUnifiedZip } from './convlab.js';
 import { readDailyDialogText } from './dailydialog-text.js';
 import type { Episode } from './episode.js';
-import { DatasetFormatError } from './errors.js';
+import { DatasetFormatError } from '../errors.js';
 import { readJsonl } from './jsonl.js';
 import { readTopicalChat } from './topical-chat.js';
 import { readWizardOfWikipedia } from './wizard-of-wikipedia.js';

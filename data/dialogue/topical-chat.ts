@@ -7,7 +7,7 @@
 import { readFile } from 'node:fs/promises';
 import { z } from 'zod';
 import type { Episode } from './episode.js';
-import { DatasetFormatError } from './errors.js';
+import { DatasetFormatError } from '../errors.js';
 import { describeZodError, parseJsonText } from './json-text.js';
 
 const Conversation = z.object({

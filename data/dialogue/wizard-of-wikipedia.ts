@@ -9,7 +9,7 @@
 import { basename } from 'node:path';
 import { z } from 'zod';
 import type { Episode, Turn } from './episode.js';
-import { DatasetFormatError } from './errors.js';
+import { DatasetFormatError } from '../errors.js';
 import { describeZodError } from './json-text.js';
 import { streamJsonArray } from './json-array-stream.js';
 

@@ -8,7 +8,7 @@
 
 import { readFile } from 'node:fs/promises';
 import { crc32, inflateRawSync } from 'node:zlib';
-import { DatasetFormatError } from './errors.js';
+import { DatasetFormatError } from '../errors.js';
 
 export interface ZipEntry {
   name: string;

@@ -17,7 +17,7 @@ import { mkdir, open, readFile, rename, rm, stat, writeFile } from 'node:fs/prom
 import { homedir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { ChecksumMismatchError, DownloadError } from './errors.js';
+import { ChecksumMismatchError, DownloadError } from '../errors.js';
 
 /** A file someone published, pinned by the checksum(s) they publish. At least one of sha256/md5. */
 export interface RemoteFile {

@@ -4,7 +4,7 @@
  * corpora (data/dialogue) and the image data sets (data/vision).
  */
 
-export { ArchiveFormatError, ChecksumMismatchError, DownloadError } from './errors.js';
+export { ArchiveFormatError, ChecksumMismatchError, DownloadError } from '../errors.js';
 export {
   type DownloadOptions,
   type RemoteFile,

@@ -13,7 +13,7 @@ import { createReadStream } from 'node:fs';
 import { mkdir, open, rename, rm } from 'node:fs/promises';
 import { basename, join } from 'node:path';
 import { createGunzip } from 'node:zlib';
-import { ArchiveFormatError } from './errors.js';
+import { ArchiveFormatError } from '../errors.js';
 
 const BLOCK = 512;
 

@@ -12,7 +12,7 @@
 
 import { readFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
-import { TokenizerInputError, TokenizerLoadError } from './errors.js';
+import { TokenizerInputError, TokenizerLoadError } from '../errors.js';
 import type { DecodeOptions, Tokenizer } from './tokenizer.js';
 
 export interface SpecialTokenNames {

@@ -1,7 +1,7 @@
 /** data/tokenizer: one Tokenizer interface over SentencePiece and Hugging Face tokenizer.json (DESIGN §5). */
 
 export { DEFAULT_SEP_TOKEN, type DecodeOptions, type Tokenizer, type TokenizerKind } from './tokenizer.js';
-export { SentencePieceTrainingError, TokenizerError, TokenizerInputError, TokenizerLoadError } from './errors.js';
+export { SentencePieceTrainingError, TokenizerError, TokenizerInputError, TokenizerLoadError } from '../errors.js';
 export { SentencePieceTokenizer, type SentencePieceOptions } from './sentencepiece.js';
 export { HfTokenizer, type HfTokenizerOptions, type SpecialTokenNames } from './hf-tokenizer.js';
 export { loadTokenizer, type LoadTokenizerOptions } from './load-tokenizer.js';

@@ -6,7 +6,7 @@
 
 import { open, readdir, stat } from 'node:fs/promises';
 import { join } from 'node:path';
-import { TokenizerLoadError } from './errors.js';
+import { TokenizerLoadError } from '../errors.js';
 import { HfTokenizer, type HfTokenizerOptions } from './hf-tokenizer.js';
 import { SentencePieceTokenizer, type SentencePieceOptions } from './sentencepiece.js';
 import type { Tokenizer } from './tokenizer.js';

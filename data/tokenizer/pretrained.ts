@@ -9,7 +9,7 @@ import { createHash, randomBytes } from 'node:crypto';
 import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { demiCacheDir } from '../dialogue/index.js';
-import { TokenizerLoadError } from './errors.js';
+import { TokenizerLoadError } from '../errors.js';
 
 export interface PretrainedSentencePiece {
   /** The package's export holding the base64 model. */

@@ -4,7 +4,7 @@
  * and the special ids from the trainer spec. A minimal protobuf wire-format reader.
  */
 
-import { TokenizerLoadError } from './errors.js';
+import { TokenizerLoadError } from '../errors.js';
 
 export const PieceType = { NORMAL: 1, UNKNOWN: 2, CONTROL: 3, USER_DEFINED: 4, UNUSED: 5, BYTE: 6 } as const;
 

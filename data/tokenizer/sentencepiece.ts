@@ -12,7 +12,7 @@
  */
 
 import { readFile } from 'node:fs/promises';
-import { TokenizerInputError, TokenizerLoadError } from './errors.js';
+import { TokenizerInputError, TokenizerLoadError } from '../errors.js';
 import { PieceType, type SentencePieceModelInfo, parseSentencePieceModel } from './sentencepiece-model-proto.js';
 import { DEFAULT_SEP_TOKEN, type DecodeOptions, type Tokenizer } from './tokenizer.js';
 

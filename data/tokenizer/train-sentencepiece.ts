@@ -13,7 +13,7 @@ import { randomBytes } from 'node:crypto';
 import { open, rename, rm } from 'node:fs/promises';
 import { availableParallelism } from 'node:os';
 import { z } from 'zod';
-import { SentencePieceTrainingError } from './errors.js';
+import { SentencePieceTrainingError } from '../errors.js';
 import { DEFAULT_SEP_TOKEN } from './tokenizer.js';
 
 export const TrainSentencePieceOptionsSchema = z

@@ -5,7 +5,7 @@
  */
 
 import * as tar from '../fetch/index.js';
-import { ImageDataError } from './errors.js';
+import { ImageDataError } from '../errors.js';
 
 const imageData: tar.TarOptions = { formatError: (file, problem) => new ImageDataError(file, problem) };
 

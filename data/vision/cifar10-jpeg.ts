@@ -12,7 +12,7 @@ import { stat } from 'node:fs/promises';
 import { basename, join } from 'node:path';
 import { cacheSubdir } from '../fetch/index.js';
 import { readTarFile } from './archives.js';
-import { ImageDataError } from './errors.js';
+import { ImageDataError } from '../errors.js';
 import { readImageFolderArchive } from './image-folder.js';
 import type { ImageSet } from './image-set.js';
 import { readImageSetFile, writeImageSetFile } from './image-set-file.js';

@@ -8,7 +8,7 @@ import { readFile, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { type DownloadOptions, cacheSubdir, ensureDownloaded } from '../fetch/index.js';
 import { extractTar } from './archives.js';
-import { ImageDataError } from './errors.js';
+import { ImageDataError } from '../errors.js';
 import { type ImageSet, concatImageSets, makeImageSet } from './image-set.js';
 import { CIFAR10_BINARY, CIFAR10_CLASSES } from './sources.js';
 

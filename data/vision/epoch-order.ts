@@ -4,7 +4,7 @@
  * batches), so dropLast defaults to true.
  */
 
-import type { SeededRandom } from '../../model/engine/index.js';
+import type { SeededRandom } from '../../core/index.js';
 
 export function epochBatches(
   count: number,

@@ -8,7 +8,7 @@
 import { readFile } from 'node:fs/promises';
 import { promisify } from 'node:util';
 import { gunzip as gunzipCb } from 'node:zlib';
-import { ImageDataError } from './errors.js';
+import { ImageDataError } from '../errors.js';
 import { type ImageSet, makeImageSet } from './image-set.js';
 
 const gunzip = promisify(gunzipCb);

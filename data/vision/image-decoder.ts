@@ -4,7 +4,7 @@
  * says what to install; a damaged image is an ImageDataError naming it.
  */
 
-import { ImageDataError, ImageDecoderUnavailableError } from './errors.js';
+import { ImageDataError, ImageDecoderUnavailableError } from '../errors.js';
 
 /** The part of sharp's API used here (typed locally so this compiles without sharp's types). */
 interface SharpPipeline {

@@ -8,7 +8,7 @@
 import { readFile, readdir } from 'node:fs/promises';
 import { extname, join } from 'node:path';
 import { readTarFile } from './archives.js';
-import { ImageDataError } from './errors.js';
+import { ImageDataError } from '../errors.js';
 import { type DecodeOptions, type DecodedImage, decodeImage, loadImageDecoder, probeChannels } from './image-decoder.js';
 import { type ImageSet, makeImageSet } from './image-set.js';
 

@@ -7,7 +7,7 @@
 import { randomBytes } from 'node:crypto';
 import { mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import { dirname } from 'node:path';
-import { ImageDataError } from './errors.js';
+import { ImageDataError } from '../errors.js';
 import { type ImageSet, makeImageSet } from './image-set.js';
 
 const MAGIC = 'DEMIIMG1';

@@ -23,7 +23,7 @@ export {
   normalizeBatch,
   scalingCoefficients,
 } from './batch.js';
-export { ImageDataError, ImageDecoderUnavailableError } from './errors.js';
+export { ImageDataError, ImageDecoderUnavailableError } from '../errors.js';
 export {
   ChecksumMismatchError,
   type DownloadOptions,
@@ -101,4 +101,3 @@ export { readImageSetFile, writeImageSetFile } from './image-set-file.js';
 export { type LoadCifar10JpegOptions, findCifar10JpegTop, loadCifar10Jpeg } from './cifar10-jpeg.js';
 export { epochBatches } from './epoch-order.js';
 export * from './augment/index.js';
-export { batchToTensor, labelsToTensor } from './tensor.js';

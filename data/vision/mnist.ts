@@ -7,7 +7,7 @@
 import { stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { type DownloadOptions, type RemoteFile, ensureDownloaded } from '../fetch/index.js';
-import { ImageDataError } from './errors.js';
+import { ImageDataError } from '../errors.js';
 import type { ImageSet } from './image-set.js';
 import { readIdxPair } from './idx.js';
 import { DEBIAN_FASHION_MNIST_DIR, FASHION_MNIST_CLASSES, FASHION_MNIST_FILES, MNIST_CLASSES, MNIST_FILES } from './sources.js';

@@ -10,7 +10,7 @@ import { open, readFile, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { type DownloadOptions, cacheSubdir, ensureDownloaded } from '../fetch/index.js';
 import { extractTar } from './archives.js';
-import { ImageDataError } from './errors.js';
+import { ImageDataError } from '../errors.js';
 import { type ImageSet, concatImageSets, makeImageSet } from './image-set.js';
 import { STL10_BINARY, STL10_CLASSES } from './sources.js';
 

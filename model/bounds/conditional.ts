@@ -22,7 +22,7 @@
  * logW[i][j] = the less informed level's score of (x_j, y'_i).
  */
 import { tf } from '../engine/index.js';
-import { BoundsError } from './errors.js';
+import { BoundsError } from '../errors.js';
 import { checkSquare, diagOf, maskDiag } from './matrix.js';
 import { stopGradient } from './stop-gradient.js';
 

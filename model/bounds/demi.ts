@@ -17,7 +17,7 @@
  */
 import { tf } from '../engine/index.js';
 import { conditionalInfoNCE, conditionalInfoNCEExact } from './conditional.js';
-import { BoundsError } from './errors.js';
+import { BoundsError } from '../errors.js';
 import { infoNCE } from './infonce.js';
 
 export type DemiLevel =

@@ -12,5 +12,5 @@ export { conditionalInfoNCE, conditionalInfoNCEExact, importanceLogWeights, impo
 export { demi, type DemiLevel, type DemiResult } from './demi.js';
 export { stopGradient } from './stop-gradient.js';
 export { diagOf, maskDiag, logMeanExpOffDiag, meanOffDiag, MASK_VALUE } from './matrix.js';
-export { BoundsError } from './errors.js';
+export { BoundsError } from '../errors.js';
 export { localJsd, localDv, localInfoNCE, localPositives, checkLocalScores, stableSoftplus } from './local.js';

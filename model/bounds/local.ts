@@ -21,7 +21,7 @@
  * native kernel returned NaN below -88 before the engine's IEEE fix, 2e3f09b).
  */
 import { tf } from '../engine/index.js';
-import { BoundsError } from './errors.js';
+import { BoundsError } from '../errors.js';
 import { MASK_VALUE } from './matrix.js';
 
 /** softplus(x) = log(1 + e^x) with finite values and gradients everywhere. */

@@ -4,7 +4,7 @@
  * gather, so their gradients need no UnsortedSegmentSum (missing on wasm, DESIGN §3).
  */
 import { tf } from '../engine/index.js';
-import { BoundsError } from './errors.js';
+import { BoundsError } from '../errors.js';
 
 /** Added to masked entries before a logsumexp: large enough to vanish, finite so gradients stay finite (demi.md §7). */
 export const MASK_VALUE = -1e9;

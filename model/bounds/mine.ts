@@ -7,7 +7,7 @@
  * use one instance per critic and call it once per training step.
  */
 import { tf } from '../engine/index.js';
-import { BoundsError } from './errors.js';
+import { BoundsError } from '../errors.js';
 import { checkSquare, diagOf, logMeanExpOffDiag, maskDiag } from './matrix.js';
 
 export class MineEMA {

@@ -3,7 +3,7 @@
  * the data position is just {epoch, position} and a resumed run sees exactly the batches the
  * uninterrupted one would have.
  */
-import { SeededRandom } from '../engine/index.js';
+import { SeededRandom } from '../../core/index.js';
 import type { EncodedExample } from './format.js';
 
 export interface BatcherState {

@@ -6,7 +6,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { loadTokenizer, type Tokenizer } from '../../data/tokenizer/index.js';
-import { SeededRandom } from '../engine/index.js';
+import { SeededRandom } from '../../core/index.js';
 import { GPT, GPTConfigSchema, parameterShapes, type GPTConfig } from '../transformer/index.js';
 import { readCheckpoint, CheckpointError, type NamedArrays } from '../training/index.js';
 import { DemiHeads, F_PROJECTION } from './demi-heads.js';

@@ -2,11 +2,9 @@
  * `demi train dialogue` configuration: a JSON file (configs/*.json) plus command-line overrides
  * (`--set objective.levels=2`, or the short flags of the command), validated by zod.
  */
-import { readFileSync } from 'node:fs';
 import { z } from 'zod';
-import { applyOverrides, ConfigError } from '../training/index.js';
-
-export { applyOverrides, ConfigError };
+import { loadConfig } from '../../core/index.js';
+import { trainingConfigSchema } from '../training/index.js';
 
 const sourceSchema = (defaultSplit: string, defaultMaxExamples?: number) => z.object({
   corpus: z.enum(['dailydialog', 'jsonl', 'wizard-of-wikipedia', 'topical-chat']).default('dailydialog'),
@@ -51,38 +49,14 @@ export const DialogueTrainConfigSchema = z.object({
      */
     lmTargets: z.enum(['response', 'dialogue']).default('response'),
   }).strict().default({}),
-  training: z.object({
-    steps: z.number().int().positive().default(2000),
-    batchSize: z.number().int().min(2).default(32),
-    learningRate: z.number().positive().default(1e-3),
-    warmupSteps: z.number().int().min(0).default(100),
-    minLearningRateRatio: z.number().min(0).max(1).default(0.1),
-    weightDecay: z.number().min(0).default(0.01),
-    beta1: z.number().min(0).max(1).default(0.9),
-    beta2: z.number().min(0).max(1).default(0.99),
-    clipNorm: z.number().min(0).default(1),
-    seed: z.number().int().default(1),
-    evalEvery: z.number().int().positive().default(200),
-    patience: z.number().int().min(0).default(0),
-    logEvery: z.number().int().positive().default(10),
-  }).strict().default({}),
+  training: trainingConfigSchema({
+    steps: 2000, batchSize: 32, learningRate: 1e-3, warmupSteps: 100, minLearningRateRatio: 0.1,
+    weightDecay: 0.01, beta1: 0.9, beta2: 0.99, clipNorm: 1,
+  }),
 }).strict();
 
 export type DialogueTrainConfig = z.infer<typeof DialogueTrainConfigSchema>;
 
 export function loadDialogueTrainConfig(file: string | undefined, overrides: string[]): DialogueTrainConfig {
-  let base: Record<string, unknown> = {};
-  if (file) {
-    try {
-      base = JSON.parse(readFileSync(file, 'utf8')) as Record<string, unknown>;
-    } catch (err) {
-      throw new ConfigError(`cannot read config ${file}: ${(err as Error).message}`);
-    }
-  }
-  const result = DialogueTrainConfigSchema.safeParse(applyOverrides(base, overrides));
-  if (!result.success) {
-    const problems = result.error.issues.map((i) => `${i.path.join('.') || '(root)'}: ${i.message}`).join('; ');
-    throw new ConfigError(`invalid dialogue training config${file ? ` (${file})` : ''}: ${problems}`);
-  }
-  return result.data;
+  return loadConfig(DialogueTrainConfigSchema, file, overrides, 'dialogue training config');
 }

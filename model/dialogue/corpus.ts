@@ -2,7 +2,7 @@
 import type { Episode } from '../../data/dialogue/index.js';
 import { loadDailyDialog, loadTopicalChat, loadWizardOfWikipedia, readJsonl } from '../../data/dialogue/index.js';
 import type { DialogueTrainConfig } from './config.js';
-import { ConfigError } from './config.js';
+import { ConfigError } from '../../core/index.js';
 
 export type CorpusSource = DialogueTrainConfig['data']['train'];
 

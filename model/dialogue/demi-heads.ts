@@ -3,7 +3,8 @@
  * L2-normalised, scored as <f, g> / tau. Normalised projections keep the scores in [-1/tau, 1/tau],
  * so tau alone sets how sharp the critic can be and the LM's hidden states cannot blow it up.
  */
-import { tf, SeededRandom } from '../engine/index.js';
+import { tf } from '../engine/index.js';
+import { SeededRandom } from '../../core/index.js';
 
 export const F_PROJECTION = 'demi.f_proj.weight';
 export const G_PROJECTION = 'demi.g_proj.weight';

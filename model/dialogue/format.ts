@@ -6,15 +6,12 @@
  */
 import type { Tokenizer } from '../../data/tokenizer/index.js';
 import { fitContext } from '../../data/dialogue/index.js';
+import { DialogueFormatError } from '../errors.js';
 
 export interface DialogueFormat {
   sepId: number;
   eosId: number;
   padId: number;
-}
-
-export class DialogueFormatError extends Error {
-  override name = 'DialogueFormatError';
 }
 
 export function dialogueFormat(tokenizer: Pick<Tokenizer, 'sepId' | 'eosId' | 'padId' | 'file'>): DialogueFormat {

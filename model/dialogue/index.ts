@@ -1,13 +1,15 @@
-export { dialogueFormat, encodeExample, encodeContext, DialogueFormatError, type DialogueFormat, type EncodedExample, type EncodeOptions } from './format.js';
+export { dialogueFormat, encodeExample, encodeContext, type DialogueFormat, type EncodedExample, type EncodeOptions } from './format.js';
+export { DialogueFormatError } from '../errors.js';
 export { makeDialogueBatch, prefixLengths, lastTurn, type DialogueBatch } from './batch.js';
 export { DemiHeads, F_PROJECTION, G_PROJECTION } from './demi-heads.js';
 export { dialogueLoss, type DemiObjectiveConfig, type DialogueLossOutput } from './objective.js';
 export { ExampleBatcher, type BatcherState } from './batcher.js';
 export { DialogueTask, miTermNames } from './task.js';
-export { DialogueTrainConfigSchema, loadDialogueTrainConfig, applyOverrides, ConfigError, type DialogueTrainConfig } from './config.js';
+export { DialogueTrainConfigSchema, loadDialogueTrainConfig, type DialogueTrainConfig } from './config.js';
 export { loadEpisodes } from './corpus.js';
 export { loadDialogueModel, newDialogueModel, tokenizerFileEntry, CHECKPOINT_FORMAT, type LoadedDialogueModel, type DialogueModelConfig } from './checkpoint.js';
 export { trainDialogue, DAILYDIALOG_LICENSE } from './train-dialogue.js';
 export { referenceNll, type ReferenceNll } from './reference-nll.js';
 export { unigramPerplexity } from './unigram-baseline.js';
-export { reply, promptFor, criticScores, RerankError, type ReplyOptions } from './reply.js';
+export { reply, promptFor, criticScores, type ReplyOptions } from './reply.js';
+export { RerankError } from '../errors.js';

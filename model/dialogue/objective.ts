@@ -9,7 +9,8 @@
  *   I(x; y) = I(x'; y) + I(x; y | x'): rows are contexts (x_i with its subview x'_i), columns the
  *   candidate responses y_j, reweighted towards p(y | x'_i).
  */
-import { tf, type SeededRandom } from '../engine/index.js';
+import { tf } from '../engine/index.js';
+import { type SeededRandom } from '../../core/index.js';
 import { demi, type DemiLevel } from '../bounds/index.js';
 import { lmLoss, type GPT } from '../transformer/index.js';
 import type { DialogueBatch } from './batch.js';

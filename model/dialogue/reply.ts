@@ -4,19 +4,17 @@
  * separator. Optionally DEMI rerank (DESIGN §6): sample n candidates and return the one the trained
  * critic scores highest with the context.
  */
-import { tf, SeededRandom } from '../engine/index.js';
+import { tf } from '../engine/index.js';
+import { SeededRandom } from '../../core/index.js';
 import { generate, type GenerateOptions, type GenerationConfigInput, type GenerationResult } from '../generation/index.js';
 import type { LoadedDialogueModel } from './checkpoint.js';
 import { encodeContext } from './format.js';
 import { rowsAt } from './rows-at.js';
+import { RerankError } from '../errors.js';
 
 export interface ReplyOptions extends Omit<GenerateOptions, 'tokenizer'> {
   /** DEMI rerank: sample this many candidates per context and keep the critic's favourite (needs a trained critic). */
   rerank?: number;
-}
-
-export class RerankError extends Error {
-  override name = 'RerankError';
 }
 
 function withDialogueStops(loaded: LoadedDialogueModel, config: GenerationConfigInput): GenerationConfigInput {

@@ -1,5 +1,6 @@
 /** Dialogue fine-tuning as a TrainingTask: LM + DEMI on encoded examples (DESIGN §5). */
-import { tf, variableArrays, type SeededRandom } from '../engine/index.js';
+import { tf, variableArrays } from '../engine/index.js';
+import { type SeededRandom } from '../../core/index.js';
 import type { GPT } from '../transformer/index.js';
 import type { NamedArrays, StepOutput, TrainingTask } from '../training/index.js';
 import { makeDialogueBatch, type DialogueBatch } from './batch.js';

@@ -7,7 +7,7 @@ import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { episodesToExamples, type Example } from '../../data/dialogue/index.js';
 import { loadTokenizer, trainSentencePiece, writeSentencePieceCorpus, type Tokenizer } from '../../data/tokenizer/index.js';
-import { log, SeededRandom } from '../engine/index.js';
+import { log, SeededRandom } from '../../core/index.js';
 import { train, type TrainingResult } from '../training/index.js';
 import { unigramPerplexity } from './unigram-baseline.js';
 import { CHECKPOINT_FORMAT, loadDialogueModel, newDialogueModel, tokenizerFileEntry, type DialogueModelConfig } from './checkpoint.js';

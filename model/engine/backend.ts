@@ -5,7 +5,7 @@
  * tensorflow-gpu | tensorflow | native | wasm | cpu. The choice is logged once and queryable.
  */
 import { tf } from './tf.js';
-import { log } from './log.js';
+import { log } from '../../core/index.js';
 import { loadNativeAddon } from './native/addon.js';
 import { registerMatMulKernels } from './kernels/matmul.js';
 import { registerConvKernels } from './kernels/conv.js';
@@ -13,6 +13,7 @@ import { registerElementwiseKernels, registerSharingKernels } from './kernels/el
 import { registerFusedKernels } from './kernels/fused.js';
 import { registerJsFallbackKernels } from './kernels/js-fallback.js';
 import { registerSplitKernel } from './kernels/split.js';
+import { BackendError } from '../errors.js';
 
 export const BACKEND_NAMES = ['tensorflow-gpu', 'tensorflow', 'native', 'wasm', 'cpu'] as const;
 export type BackendName = (typeof BACKEND_NAMES)[number];
@@ -27,10 +28,6 @@ export interface BackendInfo {
   blas?: { coreName: string; threads: number; coreType?: string; coreTypeChosenByUs: boolean };
   /** Why faster configurations were skipped. */
   skipped: string[];
-}
-
-export class BackendError extends Error {
-  override name = 'BackendError';
 }
 
 let current: BackendInfo | undefined;

@@ -14,7 +14,7 @@
  * - `repetitionPenalty` counts the prompt as well as the generated tokens.
  */
 import { z } from 'zod';
-import { GenerationConfigError } from './errors.js';
+import { GenerationConfigError } from '../errors.js';
 
 const tokenId = z.number().int().min(0);
 

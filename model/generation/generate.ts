@@ -10,7 +10,7 @@ import { buildLogitsProcessors } from './processor-list.js';
 import { preparePrompt } from './prompt.js';
 import { greedyOrSample } from './greedy-sample.js';
 import { beamSearch } from './beam-search.js';
-import { GenerationInputError } from './errors.js';
+import { GenerationInputError } from '../errors.js';
 import type { RunContext } from './run-context.js';
 import type { GenerateOptions, GenerationResult } from './result.js';
 

@@ -4,7 +4,7 @@
  * each row's logits go through the processors (HF order), then argmax or a seeded draw. Finished
  * sequences leave the batch (their cache rows are dropped), so the batch only shrinks.
  */
-import { SeededRandom } from '../engine/index.js';
+import { SeededRandom } from '../../core/index.js';
 import { Decoder } from './decoder.js';
 import { argmax, sampleToken } from './token-choice.js';
 import { TextStream } from './text-stream.js';

@@ -1,7 +1,7 @@
 export { generate } from './generate.js';
 export { GenerationConfigSchema, parseGenerationConfig, type GenerationConfig, type GenerationConfigInput } from './config.js';
 export type { GenerationResult, GenerateOptions, FinishReason } from './result.js';
-export { GenerationConfigError, GenerationInputError } from './errors.js';
+export { GenerationConfigError, GenerationInputError } from '../errors.js';
 export { applyProcessors, FILTER_VALUE, type LogitsProcessor, type SequenceView } from './logits-processor.js';
 export { TemperatureWarper } from './temperature.js';
 export { TopKWarper, kthLargest } from './top-k.js';

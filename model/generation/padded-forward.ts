@@ -4,7 +4,7 @@
  */
 import type { tf } from '../engine/index.js';
 import type { GPT, KVCache } from '../transformer/index.js';
-import { GenerationInputError } from './errors.js';
+import { GenerationInputError } from '../errors.js';
 
 export function paddedHidden(model: GPT, ids: tf.Tensor2D, pads: readonly number[], cache?: KVCache): tf.Tensor3D {
   if (pads.length !== ids.shape[0]) throw new GenerationInputError(`paddedHidden: ${pads.length} pad counts for ${ids.shape[0]} rows`);

@@ -1,6 +1,6 @@
 /** Prompt checks and truncation to the model's context. */
 import type { GPTConfig } from '../transformer/index.js';
-import { GenerationInputError } from './errors.js';
+import { GenerationInputError } from '../errors.js';
 
 /**
  * Room for the prompt: `blockSize - maxNewTokens` tokens (at least 1), so that the requested

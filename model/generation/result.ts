@@ -1,5 +1,5 @@
 /** What `generate` returns per sequence, and the options it takes besides the decoding config. */
-import type { SeededRandom } from '../engine/index.js';
+import type { SeededRandom } from '../../core/index.js';
 import type { TokenDecoder } from './text-stream.js';
 
 /**

@@ -4,7 +4,7 @@
  * `torch.multinomial(softmax(scores), 1)`), plus the log-softmax beam search scores with.
  * All in float64 over a Float32Array row.
  */
-import type { SeededRandom } from '../engine/index.js';
+import type { SeededRandom } from '../../core/index.js';
 
 /** Index of the largest score (the first one on ties); -1 when every score is -inf or NaN. */
 export function argmax(scores: Float32Array): number {

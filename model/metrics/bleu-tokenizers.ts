@@ -1,4 +1,4 @@
-import { MetricsError } from './errors.js';
+import { MetricsError } from '../errors.js';
 import { tokenize13a } from './tokenizer-13a.js';
 import { tokenizeIntl } from './tokenizer-intl.js';
 

@@ -6,7 +6,7 @@ import {
   type SmoothMethod,
 } from './bleu-signature.js';
 import { bleuTokenizer, type BleuTokenizerName } from './bleu-tokenizers.js';
-import { MetricsError } from './errors.js';
+import { MetricsError } from '../errors.js';
 import { ngramKey } from './ngrams.js';
 import { pyRstrip, pySplit } from './python-text.js';
 

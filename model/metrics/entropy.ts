@@ -1,4 +1,4 @@
-import { MetricsError } from './errors.js';
+import { MetricsError } from '../errors.js';
 import { addNgrams } from './ngrams.js';
 import { checkHypothesisList, wordTokenizer, type WordTokenization } from './word-tokenize.js';
 

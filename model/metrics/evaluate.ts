@@ -2,7 +2,7 @@ import { corpusBleu, type BleuOptions } from './bleu.js';
 import type { BleuScoreJSON } from './bleu-score.js';
 import { distinctN, intraDistinctN } from './distinct.js';
 import { entropyN } from './entropy.js';
-import { MetricsError } from './errors.js';
+import { MetricsError } from '../errors.js';
 import { corpusF1 } from './f1.js';
 import { averageLength } from './length.js';
 import { perplexity, type NllStats } from './perplexity.js';

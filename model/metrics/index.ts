@@ -38,5 +38,5 @@ export {
   type EvaluateCorpusOptions,
   type EvaluationReport,
 } from './evaluate.js';
-export { MetricsError } from './errors.js';
+export { MetricsError } from '../errors.js';
 export { pySplit, pyStrip, pyRstrip, formatFixed } from './python-text.js';

@@ -1,4 +1,4 @@
-import { MetricsError } from './errors.js';
+import { MetricsError } from '../errors.js';
 
 /**
  * Perplexity from summed token negative log-likelihoods (natural log):

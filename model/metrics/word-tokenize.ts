@@ -1,4 +1,4 @@
-import { MetricsError } from './errors.js';
+import { MetricsError } from '../errors.js';
 import { normalizeAnswer } from './normalize-answer.js';
 import { pySplit } from './python-text.js';
 

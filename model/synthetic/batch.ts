@@ -3,7 +3,8 @@
  * numbers: the estimators see the same x, y). Subview slices of y and exact conditional negatives are
  * made on first use and freed with the batch.
  */
-import { tf, type SeededRandom } from '../engine/index.js';
+import { tf } from '../engine/index.js';
+import { type SeededRandom } from '../../core/index.js';
 import { sampleConditionalX } from './conditional-sampler.js';
 import type { GaussianBatch } from './gaussian.js';
 import { sliceColumns } from './subviews.js';

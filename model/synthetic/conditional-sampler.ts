@@ -3,8 +3,8 @@
  * y' = y_S (the first `known` coordinates), x is Gaussian with independent coordinates,
  *   x_c | y_c ~ N(rho y_c, 1 - rho^2) for c in S,   x_c ~ N(0, 1) otherwise.
  */
-import type { SeededRandom } from '../engine/index.js';
-import { SyntheticError } from './errors.js';
+import type { SeededRandom } from '../../core/index.js';
+import { SyntheticError } from '../errors.js';
 
 /**
  * For each of the first `anchors` rows of y (row-major [n, dim]), `k` samples of x ~ p(x | y_{1..known}).

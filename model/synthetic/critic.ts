@@ -5,7 +5,8 @@
  * default, U(-1/sqrt(fan_in), 1/sqrt(fan_in)), drawn from the seeded generator.
  * Score matrix: S = h(Y) g(X)^T, S[i][j] = critic(x_j, y_i), positives on the diagonal.
  */
-import { tf, type SeededRandom } from '../engine/index.js';
+import { tf } from '../engine/index.js';
+import { type SeededRandom } from '../../core/index.js';
 
 export interface CriticConfig {
   hidden: number;

@@ -16,11 +16,12 @@
  * DEMI critics: one separable critic per level, critic_k(x, y(k)) on the subview y(k). The
  * importance log-weights of level k are the cumulative score S_1 + phi_2 + ... + phi_{k-1} (demi.ts).
  */
-import { tf, type SeededRandom } from '../engine/index.js';
+import { tf } from '../engine/index.js';
+import { type SeededRandom } from '../../core/index.js';
 import { demi, dv, importanceESS, infoNCE, jsd, jsdMI, MineEMA, nwj, type DemiLevel } from '../bounds/index.js';
 import type { TrainingBatch } from './batch.js';
 import { SeparableCritic, type CriticConfig } from './critic.js';
-import { SyntheticError } from './errors.js';
+import { SyntheticError } from '../errors.js';
 import { createOptimizer, type CriticOptimizer, type OptimizerKind } from './optimizer.js';
 import { subviewSizes } from './subviews.js';
 

@@ -4,51 +4,16 @@
  * benchmark) and report, per (estimator, true MI), the mean estimate over the last part of each
  * stage, next to the truth, log N and each DEMI term.
  */
-import { backendInfo, selectBackend, SeededRandom, tf } from '../engine/index.js';
+import { backendInfo, selectBackend, tf } from '../engine/index.js';
+import { SeededRandom } from '../../core/index.js';
 import { TrainingBatch } from './batch.js';
-import { SyntheticError } from './errors.js';
+import { SyntheticError } from '../errors.js';
 import { EstimatorTrainer, parseEstimator, type EstimatorSpec } from './estimators.js';
 import { miToRho, sampleCorrelatedGaussian } from './gaussian.js';
 import { SyntheticOptionsSchema, type ResolvedSyntheticOptions, type SyntheticOptions } from './options.js';
-import { ProgressLine } from './progress.js';
-import { writeReports, type ReportFiles } from './report.js';
+import { ProgressLine } from '../../core/index.js';
+import { writeReports, type SyntheticResult, type SyntheticRow } from './report.js';
 import { trueTerms } from './subviews.js';
-
-export interface SyntheticRow {
-  estimator: string;
-  /** Subviews M (1 for the non-decomposed bounds). */
-  subviews: number;
-  trueMI: number;
-  /** Mean of the per-step estimates over the stage's evaluation window (nats). */
-  estimate: number;
-  /** Standard deviation of the per-step estimates in that window: the estimator's noise. */
-  std: number;
-  /** Standard error of the mean (std / sqrt(evalSteps); steps are correlated, so optimistic). */
-  stderr: number;
-  evalSteps: number;
-  /** Evaluation steps whose estimate was not finite (left out of the mean). */
-  nonFinite: number;
-  /** Steps of the stage whose update was skipped (non-finite objective or gradient). */
-  skippedUpdates: number;
-  logN: number;
-  /** The most the estimator can report: log N for InfoNCE, the sum of per-term caps for DEMI, null if unbounded. */
-  cap: number | null;
-  /** DEMI: the mean of each term, and each term's true value. */
-  terms?: number[];
-  trueTerms?: number[];
-  /** Importance-sampled DEMI: mean effective sample size of each conditional level's weights (1 = collapsed). */
-  ess?: number[];
-}
-
-export interface SyntheticResult {
-  options: ResolvedSyntheticOptions;
-  backend: string;
-  rows: SyntheticRow[];
-  seconds: number;
-  /** Mean wall-clock milliseconds per training step, per estimator. */
-  msPerStep: Record<string, number>;
-  files?: ReportFiles;
-}
 
 function mean(values: number[]): number {
   return values.reduce((a, b) => a + b, 0) / values.length;
@@ -102,7 +67,7 @@ export async function runSyntheticExperiment(input: SyntheticOptions = {}): Prom
   const busyMs = new Map<string, number>(specs.map((s) => [s.name, 0]));
   const logN = Math.log(options.batch);
   const totalSteps = options.miValues.length * options.steps + options.warmupSteps;
-  const progress = new ProgressLine(options.progress, totalSteps);
+  const progress = new ProgressLine(options.progress, totalSteps, 'synthetic');
   let done = 0;
   const started = performance.now();
   try {

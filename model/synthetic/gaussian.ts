@@ -5,8 +5,8 @@
  * Coordinates are independent pairs, so any subset S of y's coordinates carries
  * -(|S|/2) log(1 - rho^2) nats about x, and the information adds up over disjoint subsets.
  */
-import type { SeededRandom } from '../engine/index.js';
-import { SyntheticError } from './errors.js';
+import type { SeededRandom } from '../../core/index.js';
+import { SyntheticError } from '../errors.js';
 
 export function miToRho(mi: number, dim: number): number {
   if (!(mi >= 0) || !Number.isFinite(mi)) throw new SyntheticError(`miToRho: MI must be a finite number >= 0 nats, got ${mi}`);

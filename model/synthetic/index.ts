@@ -8,9 +8,6 @@ export { createOptimizer, type CriticOptimizer, type OptimizerKind } from './opt
 export { TrainingBatch } from './batch.js';
 export { EstimatorTrainer, parseEstimator, DEFAULT_ESTIMATORS, type EstimatorSpec, type StepResult, type TrainerConfig } from './estimators.js';
 export { SyntheticOptionsSchema, type SyntheticOptions, type ResolvedSyntheticOptions } from './options.js';
-export { runSyntheticExperiment, type SyntheticResult, type SyntheticRow } from './experiment.js';
-export { toCsv, toMarkdown, writeReports, type ReportFiles } from './report.js';
-export { renderPlot } from './plot.js';
-export { summarize, type SyntheticSummary } from './summary.js';
-export { syntheticCommand, parseSyntheticArgs, SYNTHETIC_USAGE } from './command.js';
-export { SyntheticError } from './errors.js';
+export { runSyntheticExperiment } from './experiment.js';
+export { toCsv, toMarkdown, writeReports, renderPlot, summarize, type ReportFiles, type SyntheticResult, type SyntheticRow, type SyntheticSummary } from './report.js';
+export { SyntheticError } from '../errors.js';

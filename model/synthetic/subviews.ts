@@ -3,7 +3,7 @@
  * y(k) = the first ceil(k d / M) coordinates of y, k = 1..M, so y(1) ⊂ y(2) ⊂ ... ⊂ y(M) = y.
  * Level k adds the chunk of coordinates [size(k-1), size(k)).
  */
-import { SyntheticError } from './errors.js';
+import { SyntheticError } from '../errors.js';
 import { coordinatesMI } from './gaussian.js';
 
 /** sizes[k-1] = |y(k)| = ceil(k d / M). */

@@ -5,8 +5,9 @@
  */
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { parseSafetensors, serializeSafetensors, type TensorToWrite } from '../transformer/safetensors.js';
-import { writeDirectoryAtomically, type DirectoryFiles } from './atomic-dir.js';
+import { parseSafetensors, serializeSafetensors, type TensorToWrite } from '../../core/index.js';
+import { writeDirectoryAtomically, type DirectoryFiles } from '../../core/index.js';
+import { CheckpointError } from '../errors.js';
 
 export const CONFIG_FILE = 'config.json';
 export const WEIGHTS_FILE = 'model.safetensors';
@@ -29,10 +30,6 @@ export interface Checkpoint {
   config: Record<string, unknown>;
   weights: NamedArrays;
   trainState?: { json: Record<string, unknown>; tensors: NamedArrays };
-}
-
-export class CheckpointError extends Error {
-  override name = 'CheckpointError';
 }
 
 function toWrite(arrays: NamedArrays, dtype: 'F32' | 'F16'): Map<string, TensorToWrite> {

@@ -8,12 +8,14 @@
  */
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
-import { tf, AdamW, SeededRandom, clipByGlobalNorm, log, variableArrays, type RandomState } from '../engine/index.js';
+import { tf, AdamW, clipByGlobalNorm, variableArrays } from '../engine/index.js';
+import { SeededRandom, log, type RandomState } from '../../core/index.js';
 import { readCheckpoint, writeCheckpoint, type NamedArrays } from './checkpoint.js';
-import { JsonlLog, type LogRecord } from './jsonl-log.js';
+import { JsonlLog, type LogRecord } from '../../core/index.js';
 import { learningRateAt } from './schedule.js';
-import { Progress } from './progress.js';
-import { writeTrainingPlot } from './plot.js';
+import { Progress } from '../../core/index.js';
+import { writeTrainingPlot } from '../../core/index.js';
+import { TrainingDivergedError } from '../errors.js';
 
 export interface TrainerConfig {
   steps: number;
@@ -58,10 +60,6 @@ export interface TrainingTask<Batch> {
   /** Weights to save (defaults to `variables`). */
   weights?(): NamedArrays;
   unit?: string;
-}
-
-export class TrainingDivergedError extends Error {
-  override name = 'TrainingDivergedError';
 }
 
 export interface TrainingResult {

@@ -4,9 +4,11 @@
  * [in, out]), so a GPT-2 / DialoGPT `model.safetensors` maps onto `variables` one to one.
  * Structure after nanoGPT's model.py; the heavy ops go through the engine's fused kernels.
  */
-import { tf, SeededRandom, gelu, layerNorm, causalSoftmax, variableArrays } from '../engine/index.js';
+import { tf, gelu, layerNorm, causalSoftmax, variableArrays } from '../engine/index.js';
+import { SeededRandom } from '../../core/index.js';
 import { GPTConfigSchema, type GPTConfig } from './config.js';
 import { KVCache } from './kv-cache.js';
+import { GPTShapeError } from '../errors.js';
 
 export interface ForwardOptions {
   /** Dropout on (needs `random`). */
@@ -40,10 +42,6 @@ function paddingLayout(leftPadding: readonly number[], past: number, T: number, 
     }
   }
   return { positions, bias, width };
-}
-
-export class GPTShapeError extends Error {
-  override name = 'GPTShapeError';
 }
 
 /** HF GPT-2 parameter names of one block. */

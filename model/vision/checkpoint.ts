@@ -4,7 +4,7 @@
  * hold the encoder, the critics, the prior discriminator and every BN's running statistics.
  */
 import { readCheckpoint, type Checkpoint } from '../training/index.js';
-import { VisionError } from './errors.js';
+import { VisionError } from '../errors.js';
 import { VisionModel, type VisionModelConfig } from './vision-model.js';
 import type { DatasetSpec } from './config.js';
 

@@ -4,11 +4,11 @@
  * DIM's code (dim.md §3.1): Adam lr 1e-4, betas (0.5, 0.999), no weight decay, batch 64; objective
  * weights by method (DIM(L): beta 1, gamma 0.1; DIM(G): alpha 1, gamma 1).
  */
-import { readFileSync } from 'node:fs';
-import { applyOverrides } from '../training/index.js';
+import { loadConfig, parseConfig } from '../../core/index.js';
+import { trainingConfigSchema } from '../training/index.js';
 import { z } from 'zod';
 import { ENCODER_NAMES } from './encoder-configs.js';
-import { VisionError } from './errors.js';
+import { VisionError } from '../errors.js';
 
 export const METHODS = ['dim-local', 'dim-global', 'infonce', 'demi'] as const;
 export type VisionMethod = (typeof METHODS)[number];
@@ -80,21 +80,10 @@ export const VisionTrainConfigSchema = z.object({
   }).strict().default({}),
   /** View augmentation (default: none for DIM, SimCLR-like for infonce/demi). */
   augment: AugmentSchema.partial().default({}),
-  training: z.object({
-    steps: z.number().int().positive().default(1000),
-    batchSize: z.number().int().min(2).default(64),
-    learningRate: z.number().positive().default(1e-4),
-    warmupSteps: z.number().int().min(0).default(0),
-    minLearningRateRatio: z.number().min(0).max(1).default(1),
-    weightDecay: z.number().min(0).default(0),
-    beta1: z.number().min(0).max(1).default(0.5),
-    beta2: z.number().min(0).max(1).default(0.999),
-    clipNorm: z.number().min(0).default(0),
-    seed: z.number().int().default(1),
-    evalEvery: z.number().int().positive().default(200),
-    patience: z.number().int().min(0).default(0),
-    logEvery: z.number().int().positive().default(10),
-  }).strict().default({}),
+  training: trainingConfigSchema({
+    steps: 1000, batchSize: 64, learningRate: 1e-4, warmupSteps: 0, minLearningRateRatio: 1,
+    weightDecay: 0, beta1: 0.5, beta2: 0.999, clipNorm: 0,
+  }),
   validation: z.object({
     /** Quick linear probe on Y at every validation (held-out images split in half): 0 = off. */
     probeEpochs: z.number().int().min(0).default(30),
@@ -129,16 +118,8 @@ export function resolveAugment(config: Pick<VisionTrainConfig, 'method' | 'augme
   return { ...base, ...config.augment };
 }
 
-/** `--set` overrides onto a copy of a plain config (shared with the dialogue trainer). */
-export const applyVisionOverrides = applyOverrides;
-
 export function parseVisionTrainConfig(raw: unknown, source = 'config'): VisionTrainConfig {
-  const result = VisionTrainConfigSchema.safeParse(raw);
-  if (!result.success) {
-    const problems = result.error.issues.map((i) => `${i.path.join('.') || '(root)'}: ${i.message}`).join('; ');
-    throw new VisionError(`invalid vision training ${source}: ${problems}`);
-  }
-  const config = result.data;
+  const config = parseConfig(VisionTrainConfigSchema, raw, `vision training ${source}`);
   resolveObjective(config);
   const scales = config.objective.subviewScales;
   if (scales && (scales[scales.length - 1] !== 1 || scales.some((s, k) => k > 0 && !(s > scales[k - 1])))) {
@@ -148,13 +129,5 @@ export function parseVisionTrainConfig(raw: unknown, source = 'config'): VisionT
 }
 
 export function loadVisionTrainConfig(file: string | undefined, overrides: string[]): VisionTrainConfig {
-  let base: Record<string, unknown> = {};
-  if (file) {
-    try {
-      base = JSON.parse(readFileSync(file, 'utf8')) as Record<string, unknown>;
-    } catch (err) {
-      throw new VisionError(`cannot read config ${file}: ${(err as Error).message}`);
-    }
-  }
-  return parseVisionTrainConfig(applyVisionOverrides(base, overrides), file ? `config (${file})` : 'config');
+  return parseVisionTrainConfig(loadConfig(z.unknown(), file, overrides, 'vision training config'), file ? `config (${file})` : 'config');
 }

@@ -4,13 +4,13 @@
  * STL-10 binary, MNIST / Fashion-MNIST IDX, or an image folder (class subfolders, or a .tar/.tar.gz
  * of one with `root`). `maxImages` keeps a seeded random subset (stable for a given seed).
  */
-import { SeededRandom } from '../engine/index.js';
+import { SeededRandom } from '../../core/index.js';
 import {
   loadCifar10, loadCifar10Jpeg, loadFashionMnist, loadMnist, loadStl10, readImageFolder, readImageFolderArchive,
   subsetImageSet, type ImageSet, type Cifar10Split, type IdxSplit, type Stl10Split,
 } from '../../data/vision/index.js';
 import type { DatasetSpec } from './config.js';
-import { VisionError } from './errors.js';
+import { VisionError } from '../errors.js';
 
 export interface LoadOptions {
   /** image-folder: resize every image to this square size (the encoder input). */

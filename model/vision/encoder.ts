@@ -9,7 +9,7 @@
 import { tf } from '../engine/index.js';
 import { Dense } from './dense.js';
 import { ENCODER_ARCHITECTURES, type EncoderArchitecture, type EncoderName } from './encoder-configs.js';
-import { VisionError } from './errors.js';
+import { VisionError } from '../errors.js';
 import { blockShapes, LayerStack, type BlockSpec, type FeatureShape } from './layer-stack.js';
 import type { Params } from './params.js';
 

@@ -6,7 +6,7 @@
  */
 import { dv, infoNCE, localDv, localInfoNCE, localJsd } from '../bounds/index.js';
 import { tf } from '../engine/index.js';
-import { VisionError } from './errors.js';
+import { VisionError } from '../errors.js';
 
 export type Estimator = 'jsd' | 'infonce' | 'dv';
 export const ESTIMATORS: Estimator[] = ['jsd', 'infonce', 'dv'];

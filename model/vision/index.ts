@@ -2,7 +2,7 @@
  * model/vision (DESIGN §9): DIM encoders, local / global DIM, prior matching, DEMI on images, the
  * vision training task for the shared trainer, and probes on frozen features.
  */
-export { VisionError } from './errors.js';
+export { VisionError } from '../errors.js';
 export { Params, torchDefault, noisyIdentity } from './params.js';
 export { BatchNorm, type BatchNormOptions } from './batch-norm.js';
 export { Conv2d, type Conv2dSpec } from './conv2d.js';
@@ -18,7 +18,7 @@ export { PriorMatching, type PriorMatchingOutput } from './prior-matching.js';
 export { DemiCritic } from './demi-critic.js';
 export { VisionModel, type VisionModelConfig, type VisionObjectiveConfig, type VisionLoss } from './vision-model.js';
 export {
-  METHODS, DATASETS, VisionTrainConfigSchema, loadVisionTrainConfig, parseVisionTrainConfig, applyVisionOverrides,
+  METHODS, DATASETS, VisionTrainConfigSchema, loadVisionTrainConfig, parseVisionTrainConfig,
   resolveObjective, resolveAugment, type VisionMethod, type DatasetName, type DatasetSpec, type AugmentConfig, type VisionTrainConfig,
 } from './config.js';
 export { loadVisionDataset, seededSubset, type LoadOptions } from './datasets.js';
@@ -29,3 +29,4 @@ export { VisionTask, type VisionTaskOptions } from './task.js';
 export { loadVisionModel, randomInitModel, VISION_CHECKPOINT_FORMAT, type VisionCheckpointConfig, type LoadedVisionModel } from './checkpoint.js';
 export { trainVision, visionModelConfig } from './train-vision.js';
 export { runProbe, type ProbeRunOptions, type ProbeReport } from './run-probe.js';
+export { batchToTensor, labelsToTensor } from './image-tensor.js';

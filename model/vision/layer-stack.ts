@@ -7,7 +7,7 @@ import { tf } from '../engine/index.js';
 import { BatchNorm } from './batch-norm.js';
 import { Conv2d } from './conv2d.js';
 import { Dense } from './dense.js';
-import { VisionError } from './errors.js';
+import { VisionError } from '../errors.js';
 import type { Params } from './params.js';
 
 export type BlockSpec =

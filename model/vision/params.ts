@@ -6,9 +6,10 @@
  *
  * Initial values come from a SeededRandom (or from a checkpoint's arrays when given).
  */
-import { tf, variableArrays, type SeededRandom } from '../engine/index.js';
+import { tf, variableArrays } from '../engine/index.js';
+import { type SeededRandom } from '../../core/index.js';
 import type { NamedArrays } from '../training/index.js';
-import { VisionError } from './errors.js';
+import { VisionError } from '../errors.js';
 
 export class Params {
   readonly variables: Record<string, tf.Variable> = {};

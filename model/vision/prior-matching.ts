@@ -14,7 +14,8 @@
  * w.r.t. D's weights); TF.js's tape supports that for MatMul/ReLU/Add (checked in the tests).
  */
 import { stableSoftplus, stopGradient } from '../bounds/index.js';
-import { tf, type SeededRandom } from '../engine/index.js';
+import { tf } from '../engine/index.js';
+import { type SeededRandom } from '../../core/index.js';
 import { Dense } from './dense.js';
 import type { Params } from './params.js';
 

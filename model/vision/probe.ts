@@ -6,10 +6,11 @@
  * which matters little for the MLP because of its BN but makes short linear probes stable).
  * Images labelled -1 (STL-10 unlabeled) are ignored.
  */
-import { AdamW, SeededRandom, sparseSoftmaxCrossEntropy, tf } from '../engine/index.js';
+import { AdamW, sparseSoftmaxCrossEntropy, tf } from '../engine/index.js';
+import { SeededRandom } from '../../core/index.js';
 import { BatchNorm } from './batch-norm.js';
 import { Dense } from './dense.js';
-import { VisionError } from './errors.js';
+import { VisionError } from '../errors.js';
 import type { FeatureMatrix } from './features.js';
 import { Params } from './params.js';
 

@@ -3,13 +3,13 @@
  * configuration as the baseline) extracted once for a train and a test split, then a linear and/or
  * DIM's MLP classifier per feature (conv, fc, Y), and a JSON report of accuracies.
  */
-import { log } from '../engine/index.js';
+import { log } from '../../core/index.js';
 import type { ImageSet } from '../../data/vision/index.js';
 import { loadVisionModel, randomInitModel } from './checkpoint.js';
 import type { DatasetSpec } from './config.js';
 import { loadVisionDataset } from './datasets.js';
 import type { FeatureName } from './encoder.js';
-import { VisionError } from './errors.js';
+import { VisionError } from '../errors.js';
 import { calibrateBatchNorm, extractFeatures } from './features.js';
 import { trainProbe, type ClassifierKind, type ProbeResult } from './probe.js';
 import type { VisionModel, VisionModelConfig } from './vision-model.js';

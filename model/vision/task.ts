@@ -5,7 +5,8 @@
  * probe). The data state (epoch, position, augmentation random state) is checkpointed, so resume
  * is exact.
  */
-import { SeededRandom, tf, type RandomState } from '../engine/index.js';
+import { tf } from '../engine/index.js';
+import { SeededRandom, type RandomState } from '../../core/index.js';
 import { epochBatches, type ImageSet } from '../../data/vision/index.js';
 import type { StepOutput, TrainingTask } from '../training/index.js';
 import { extractFeatures } from './features.js';

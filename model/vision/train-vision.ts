@@ -5,7 +5,7 @@
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { log } from '../engine/index.js';
+import { log } from '../../core/index.js';
 import { sliceImageSet, subsetImageSet } from '../../data/vision/index.js';
 import { train, type TrainingResult } from '../training/index.js';
 import { resolveAugment, resolveObjective, type VisionTrainConfig } from './config.js';
@@ -14,7 +14,7 @@ import { architectureOf } from './encoder.js';
 import { VISION_CHECKPOINT_FORMAT, type VisionCheckpointConfig } from './checkpoint.js';
 import { VisionTask } from './task.js';
 import { VisionModel, type VisionModelConfig } from './vision-model.js';
-import { VisionError } from './errors.js';
+import { VisionError } from '../errors.js';
 
 export function visionModelConfig(config: VisionTrainConfig, channels: number): VisionModelConfig {
   const r = resolveObjective(config);

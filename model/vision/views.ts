@@ -7,7 +7,7 @@
  *   inside the next, resized to the input size; y(M) = y), stacked as [x; y(1); ...; y(M)].
  * All randomness comes from the given SeededRandom.
  */
-import { SeededRandom } from '../engine/index.js';
+import { SeededRandom } from '../../core/index.js';
 import {
   augmentView, demiViews, gatherBatch, type ImageBatch, type ImageSet, type ViewAugmentOptions,
 } from '../../data/vision/index.js';

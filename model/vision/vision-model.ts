@@ -4,7 +4,8 @@
  * - infonce / demi: loss = -I_DEMI over M nested subviews (M = 1: InfoNCE).
  * Every variable (encoder, critics, discriminator, BN running statistics) lives in one Params.
  */
-import { tf, SeededRandom } from '../engine/index.js';
+import { tf } from '../engine/index.js';
+import { SeededRandom } from '../../core/index.js';
 import type { NamedArrays } from '../training/index.js';
 import { DemiCritic } from './demi-critic.js';
 import { Encoder, type EncoderConfig } from './encoder.js';

@@ -7,7 +7,7 @@
 import type { Request, Response } from 'express';
 import { asServerError, ServerError } from '../errors.js';
 import type { MessageLimits } from '../limits.js';
-import { log } from '../log.js';
+import { log } from '../../core/index.js';
 import type { ModelInfo } from '../model-info.js';
 import { resolveParams } from '../params.js';
 import type { ChatResult, ChatService } from '../chat-service.js';

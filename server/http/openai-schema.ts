@@ -12,7 +12,8 @@
  *   content) are refused with a 400 that says so, never silently ignored.
  */
 import { z } from 'zod';
-import { describeIssues, ServerError } from '../errors.js';
+import { describeIssues } from '../../core/index.js';
+import { ServerError } from '../errors.js';
 import { checkMessage, type MessageLimits } from '../limits.js';
 import { ChatParamsSchema, MAX_STOP_LENGTH, MAX_STOP_STRINGS, type ChatParams } from '../params.js';
 

@@ -21,9 +21,10 @@
  * with an error (through the ack when there is one, else chat:error) and the socket stays usable.
  */
 import type { Server, Socket } from 'socket.io';
-import { asServerError, describeIssues, ServerError } from '../errors.js';
+import { describeIssues } from '../../core/index.js';
+import { asServerError, ServerError } from '../errors.js';
 import { checkMessage, type MessageLimits } from '../limits.js';
-import { log } from '../log.js';
+import { log } from '../../core/index.js';
 import type { ModelInfo } from '../model-info.js';
 import { resolveParams } from '../params.js';
 import { KeyedRateLimiter, TokenBucket, type RateLimit } from '../rate-limit.js';

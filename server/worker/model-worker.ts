@@ -3,7 +3,7 @@
  * runs one generation at a time on it and routes the worker's messages back to that request.
  */
 import { Worker } from 'node:worker_threads';
-import { log } from '../log.js';
+import { log } from '../../core/index.js';
 import { ServerError } from '../errors.js';
 import type { ModelInfo } from '../model-info.js';
 import type { FromWorker, GenerateRequest, GenerationOutcome, ToWorker, WorkerStartData, WorkerStats } from './protocol.js';

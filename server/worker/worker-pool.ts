@@ -3,7 +3,7 @@
  * worker's model load (its failure is the server's load failure); a worker that dies later is
  * replaced, and `onChange` tells the scheduler when a worker becomes free.
  */
-import { log } from '../log.js';
+import { log } from '../../core/index.js';
 import type { ModelInfo } from '../model-info.js';
 import { ModelWorker } from './model-worker.js';
 import type { WorkerStartData, WorkerStats } from './protocol.js';

@@ -2,7 +2,8 @@
  * Each bound with the optimal critic plugged in analytically, on correlated Gaussians
  * (y = rho x + sqrt(1 - rho^2) eps, I = -d/2 log(1 - rho^2), d = 20, N = 128), lands where theory says.
  */
-import { selectBackend, tf, SeededRandom } from '../../model/engine/index.js';
+import { selectBackend, tf } from '../../model/engine/index.js';
+import { SeededRandom } from '../../core/index.js';
 import { conditionalInfoNCE, conditionalInfoNCEExact, demi, diagOf, dv, infoNCE, importanceESS, jsdMI, nwj } from '../../model/bounds/index.js';
 import { miToRho, optimalCandidateScores, sampleConditionalX, subviewSizes, trueTerms } from '../../model/synthetic/index.js';
 import { batches, D, mean, N, optimal, values } from './gaussian-fixture.js';

@@ -1,5 +1,6 @@
 /** Correlated-Gaussian batches and their closed-form (optimal) critics, for the bounds tests. */
-import { tf, SeededRandom } from '../../model/engine/index.js';
+import { tf } from '../../model/engine/index.js';
+import { SeededRandom } from '../../core/index.js';
 import { miToRho, optimalScores, sampleCorrelatedGaussian, type GaussianBatch } from '../../model/synthetic/index.js';
 
 export const D = 20;

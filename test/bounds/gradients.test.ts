@@ -2,7 +2,8 @@
  * Gradients: the importance weights carry none, the bounds' gradients match their formulas, and
  * MINE's EMA changes the gradient but not the value.
  */
-import { selectBackend, tf, SeededRandom } from '../../model/engine/index.js';
+import { selectBackend, tf } from '../../model/engine/index.js';
+import { SeededRandom } from '../../core/index.js';
 import {
   conditionalInfoNCE, demi, dv, infoNCE, jsd, jsdMI, MineEMA, nwj, stopGradient,
 } from '../../model/bounds/index.js';

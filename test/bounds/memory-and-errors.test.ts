@@ -1,5 +1,6 @@
 /** No bound leaks tensors (values and gradients), and bad inputs fail with a clear BoundsError. */
-import { selectBackend, tf, SeededRandom } from '../../model/engine/index.js';
+import { selectBackend, tf } from '../../model/engine/index.js';
+import { SeededRandom } from '../../core/index.js';
 import {
   BoundsError, conditionalInfoNCE, conditionalInfoNCEExact, demi, dv, importanceESS, infoNCE, jsd, jsdMI, MineEMA, nwj,
 } from '../../model/bounds/index.js';

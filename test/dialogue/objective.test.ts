@@ -1,7 +1,8 @@
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { tf, selectBackend, SeededRandom, AdamW } from '../../model/engine/index.js';
+import { tf, selectBackend, AdamW } from '../../model/engine/index.js';
+import { SeededRandom } from '../../core/index.js';
 import { GPT } from '../../model/transformer/index.js';
 import {
   DemiHeads, dialogueLoss, encodeExample, makeDialogueBatch, prefixLengths, lastTurn, ExampleBatcher, type DemiObjectiveConfig,

@@ -2,7 +2,8 @@
  * The pure-JS path (no addon): wasm with the JS fixes must still be correct and still train.
  * Compared against stock TF.js cpu kernels.
  */
-import { tf, selectBackend, SeededRandom, AdamW, gelu, layerNorm, causalSoftmax, sparseSoftmaxCrossEntropy } from '../../model/engine/index.js';
+import { tf, selectBackend, AdamW, gelu, layerNorm, causalSoftmax, sparseSoftmaxCrossEntropy } from '../../model/engine/index.js';
+import { SeededRandom } from '../../core/index.js';
 import { GPT, lmLoss } from '../../model/transformer/index.js';
 
 const rng = new SeededRandom(99);

@@ -2,7 +2,8 @@
  * Every native kernel against TF.js's own cpu kernels (the reference) on random shapes: values,
  * and gradients through tf.grads. The native path runs on its wasm host; the reference on stock cpu.
  */
-import { tf, selectBackend, SeededRandom, gelu, layerNorm, causalSoftmax, sparseSoftmaxCrossEntropy } from '../../model/engine/index.js';
+import { tf, selectBackend, gelu, layerNorm, causalSoftmax, sparseSoftmaxCrossEntropy } from '../../model/engine/index.js';
+import { SeededRandom } from '../../core/index.js';
 
 const rng = new SeededRandom(1234);
 const rand = (shape: number[], scale = 1) => tf.tensor(rng.normalArray(shape.reduce((a, b) => a * b, 1), scale), shape);

@@ -105,7 +105,7 @@ describe('sampling', () => {
   });
 
   test('without a seed the caller\'s SeededRandom is used (and advanced)', async () => {
-    const { SeededRandom } = await import('../../model/engine/index.js');
+    const { SeededRandom } = await import('../../core/index.js');
     const r1 = new SeededRandom(99);
     const r2 = new SeededRandom(99);
     const a = await generate(model, PROMPT, { ...sampling }, { tokenizer, random: r1 });

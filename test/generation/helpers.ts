@@ -1,5 +1,6 @@
 /** Toy tokenizers and models for the generation tests. */
-import { tf, SeededRandom } from '../../model/engine/index.js';
+import { tf } from '../../model/engine/index.js';
+import { SeededRandom } from '../../core/index.js';
 import { GPT, type GPTConfig, type KVCache } from '../../model/transformer/index.js';
 import type { TokenDecoder } from '../../model/generation/index.js';
 

@@ -2,7 +2,7 @@
  * Each logits rule on hand-made logits, expected values worked out by hand from the Hugging Face
  * definition (transformers `generation/logits_process.py`), quirks included.
  */
-import { SeededRandom } from '../../model/engine/index.js';
+import { SeededRandom } from '../../core/index.js';
 import {
   TemperatureWarper, TopKWarper, TopPWarper, RepetitionPenaltyProcessor, NoRepeatNgramProcessor, MinNewTokensProcessor,
   buildLogitsProcessors, parseGenerationConfig, applyProcessors, getNgrams, bannedNgramTokens, kthLargest,

@@ -5,7 +5,7 @@
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { SeededRandom } from '../../model/engine/index.js';
+import { SeededRandom } from '../../core/index.js';
 
 const objects = ['apple', 'sky', 'grass', 'snow', 'coal', 'lemon', 'rose', 'ocean'];
 const colours = ['red', 'blue', 'green', 'white', 'black', 'yellow', 'pink', 'teal'];

@@ -69,7 +69,7 @@ test('DEMI rerank returns the candidate the critic scores highest, and is off by
   const [reranked] = await reply(loaded, [context], { maxNewTokens: 16, seed: 11, temperature: 1.5 }, { rerank: 6 });
   // Re-draw the same candidates (same seed) and check the choice against the critic.
   const { generate } = await import('../../model/generation/index.js');
-  const { SeededRandom } = await import('../../model/engine/index.js');
+  const { SeededRandom } = await import('../../core/index.js');
   const prompt = promptFor(loaded, context, 16);
   const candidates = await generate(loaded.model, Array.from({ length: 6 }, () => prompt),
     { maxNewTokens: 16, temperature: 1.5, doSample: true, seed: new SeededRandom(11).nextUint32() >>> 1, eosTokenId: [loaded.format.eosId, loaded.format.sepId] },

@@ -1,5 +1,6 @@
 /** Separable SMILE critics: shapes, the S[i][j] = critic(x_j, y_i) convention, seeded init, training. */
-import { selectBackend, tf, SeededRandom } from '../../model/engine/index.js';
+import { selectBackend, tf } from '../../model/engine/index.js';
+import { SeededRandom } from '../../core/index.js';
 import {
   createOptimizer, EstimatorTrainer, miToRho, parseEstimator, sampleCorrelatedGaussian, SeparableCritic, SyntheticError, TrainingBatch,
 } from '../../model/synthetic/index.js';

@@ -1,5 +1,5 @@
 /** The correlated-Gaussian sampler, subviews and exact conditional sampler against their closed forms. */
-import { SeededRandom } from '../../model/engine/index.js';
+import { SeededRandom } from '../../core/index.js';
 import {
   coordinatesMI, miToRho, rhoToMI, sampleConditionalX, sampleCorrelatedGaussian, subviewSizes, SyntheticError, trueTerms,
 } from '../../model/synthetic/index.js';

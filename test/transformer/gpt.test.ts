@@ -1,4 +1,5 @@
-import { tf, selectBackend, SeededRandom, AdamW } from '../../model/engine/index.js';
+import { tf, selectBackend, AdamW } from '../../model/engine/index.js';
+import { SeededRandom } from '../../core/index.js';
 import { GPT, KVCache, lmLoss, GPTShapeError, parameterShapes } from '../../model/transformer/index.js';
 import { expectTensorCountFlat } from '../helpers/memory.js';
 

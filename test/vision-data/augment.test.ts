@@ -21,7 +21,7 @@ import {
   sampleResizedCropBox,
   toGrayscale,
 } from '../../data/vision/index.js';
-import { SeededRandom } from '../../model/engine/index.js';
+import { SeededRandom } from '../../core/index.js';
 
 /** count images h x w x c with distinct uint8 values. */
 function u8(count: number, h: number, w: number, c: number, seed = 1): ImageBatch<Uint8Array> {

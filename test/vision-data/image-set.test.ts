@@ -1,17 +1,5 @@
-import {
-  type ImageSet,
-  batchToTensor,
-  classCounts,
-  concatImageSets,
-  floatBatch,
-  gatherBatch,
-  imageAt,
-  labelsAt,
-  makeImageSet,
-  normalizeBatch,
-  sliceImageSet,
-  subsetImageSet,
-} from '../../data/vision/index.js';
+import { type ImageSet, classCounts, concatImageSets, floatBatch, gatherBatch, imageAt, labelsAt, makeImageSet, normalizeBatch, sliceImageSet, subsetImageSet } from '../../data/vision/index.js';
+import { batchToTensor } from '../../model/vision/index.js';
 import { selectBackend } from '../../model/engine/index.js';
 
 beforeAll(() => selectBackend('cpu'));

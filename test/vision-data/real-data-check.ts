@@ -17,7 +17,7 @@ import {
   readIdxFile,
   readIdxPair,
 } from '../../data/vision/index.js';
-import { SeededRandom } from '../../model/engine/index.js';
+import { SeededRandom } from '../../core/index.js';
 
 const root = process.argv[2] ?? join(process.cwd(), '..', 'shared', 'data', 'vision');
 const out = (o: Record<string, unknown>) => console.log(JSON.stringify(o));

@@ -1,5 +1,6 @@
 /** BatchNorm: PyTorch semantics in training (batch stats, momentum 0.1, unbiased running variance) and evaluation (running stats). */
-import { selectBackend, SeededRandom, tf } from '../../model/engine/index.js';
+import { selectBackend, tf } from '../../model/engine/index.js';
+import { SeededRandom } from '../../core/index.js';
 import { BatchNorm, Params } from '../../model/vision/index.js';
 
 beforeAll(async () => {

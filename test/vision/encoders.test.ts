@@ -1,5 +1,6 @@
 /** The DIM encoders' feature shapes (dim.md §2) and the width multiplier. */
-import { selectBackend, SeededRandom, tf } from '../../model/engine/index.js';
+import { selectBackend, tf } from '../../model/engine/index.js';
+import { SeededRandom } from '../../core/index.js';
 import { Encoder, encoderShapes, Params } from '../../model/vision/index.js';
 
 beforeAll(async () => {

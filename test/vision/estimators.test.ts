@@ -4,7 +4,8 @@
  * second-order gradient penalty.
  */
 import { demi, dv, infoNCE, jsd, localDv, localInfoNCE, localJsd, stableSoftplus } from '../../model/bounds/index.js';
-import { selectBackend, SeededRandom, tf } from '../../model/engine/index.js';
+import { selectBackend, tf } from '../../model/engine/index.js';
+import { SeededRandom } from '../../core/index.js';
 import { DemiCritic, localEstimate, pairEstimate, Params, PriorMatching } from '../../model/vision/index.js';
 
 beforeAll(async () => {

@@ -4,7 +4,7 @@
  * dark background with mild noise. Not noise: local patches of one image share a shape and colour
  * that other images do not, which is what DIM's local objective picks up.
  */
-import { SeededRandom } from '../../model/engine/index.js';
+import { SeededRandom } from '../../core/index.js';
 import { makeImageSet, type ImageSet } from '../../data/vision/index.js';
 
 export const SHAPE_CLASSES = ['square', 'disc', 'hbar', 'vbar'];

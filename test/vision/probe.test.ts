@@ -8,7 +8,8 @@ import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { selectBackend, SeededRandom, tf } from '../../model/engine/index.js';
+import { selectBackend, tf } from '../../model/engine/index.js';
+import { SeededRandom } from '../../core/index.js';
 import { calibrateBatchNorm, Encoder, extractFeatures, Params, trainProbe, type FeatureMatrix } from '../../model/vision/index.js';
 import { shapeImages } from './fixtures.js';
 

@@ -6,7 +6,8 @@
 import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { selectBackend, SeededRandom, tf } from '../../model/engine/index.js';
+import { selectBackend, tf } from '../../model/engine/index.js';
+import { SeededRandom } from '../../core/index.js';
 import { sliceImageSet } from '../../data/vision/index.js';
 import { readCheckpoint, train } from '../../model/training/index.js';
 import {

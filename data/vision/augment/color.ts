@@ -16,7 +16,7 @@
  * RandomApply).
  */
 
-import type { SeededRandom } from '../../../model/engine/index.js';
+import type { SeededRandom } from '../../../core/index.js';
 import type { ImageBatch } from '../batch.js';
 
 const WR = 0.299;

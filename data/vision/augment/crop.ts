@@ -1,6 +1,6 @@
 /** Plain crops: the same rectangle of every image, and random fixed-size crops with zero padding. */
 
-import type { SeededRandom } from '../../../model/engine/index.js';
+import type { SeededRandom } from '../../../core/index.js';
 import type { ImageBatch, Pixels } from '../batch.js';
 import { type CropBox, checkCropBox } from './crop-box.js';
 

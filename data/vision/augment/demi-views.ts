@@ -4,7 +4,7 @@
  * first). Draws x, then y, then the subview boxes from `rng`.
  */
 
-import type { SeededRandom } from '../../../model/engine/index.js';
+import type { SeededRandom } from '../../../core/index.js';
 import type { ImageBatch } from '../batch.js';
 import type { CropBox } from './crop-box.js';
 import { type NestedCropOptions, nestedCrops } from './nested-crops.js';

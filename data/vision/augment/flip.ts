@@ -1,6 +1,6 @@
 /** Horizontal (left-right) flips. */
 
-import type { SeededRandom } from '../../../model/engine/index.js';
+import type { SeededRandom } from '../../../core/index.js';
 import type { ImageBatch, Pixels } from '../batch.js';
 
 function flipInto<T extends Pixels>(src: ImageBatch<T>, out: T, n: number): void {

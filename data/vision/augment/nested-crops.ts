@@ -5,7 +5,7 @@
  * ever larger parts of the same view.
  */
 
-import type { SeededRandom } from '../../../model/engine/index.js';
+import type { SeededRandom } from '../../../core/index.js';
 import type { ImageBatch } from '../batch.js';
 import type { CropBox } from './crop-box.js';
 import { resizeCrops } from './resize.js';

@@ -4,7 +4,7 @@
  * (bilinear) to the output size.
  */
 
-import type { SeededRandom } from '../../../model/engine/index.js';
+import type { SeededRandom } from '../../../core/index.js';
 import type { ImageBatch } from '../batch.js';
 import type { CropBox } from './crop-box.js';
 import { resizeCrops } from './resize.js';

@@ -5,7 +5,7 @@
  * so the same seed gives the same views.
  */
 
-import type { SeededRandom } from '../../../model/engine/index.js';
+import type { SeededRandom } from '../../../core/index.js';
 import type { ImageBatch } from '../batch.js';
 import { type ColorJitterOptions, checkColorJitterOptions, colorJitterAt, grayscaleAt } from './color.js';
 import type { CropBox } from './crop-box.js';

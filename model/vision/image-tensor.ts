@@ -1,7 +1,7 @@
-/** The one place data/vision touches TensorFlow.js: a batch as a tf.Tensor4D (NHWC). */
+/** An image batch of data/vision as a TF.js tensor (NHWC): where images enter the engine. */
 
-import { tf } from '../../model/engine/index.js';
-import type { ImageBatch } from './batch.js';
+import { tf } from '../engine/index.js';
+import type { ImageBatch } from '../../data/vision/index.js';
 
 /** A float32 (or int32 for uint8 input) NHWC tensor of the batch. The caller disposes it. */
 export function batchToTensor(batch: ImageBatch): tf.Tensor4D {

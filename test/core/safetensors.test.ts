@@ -9,18 +9,18 @@ import {
   readSafetensorsHeader,
   serializeSafetensors,
   writeSafetensors,
-} from '../../model/transformer/safetensors.js';
+} from '../../core/index.js';
 import {
   SafetensorsCorruptError,
   SafetensorsDtypeError,
   SafetensorsInputError,
-} from '../../model/transformer/safetensors-errors.js';
+} from '../../core/index.js';
 import {
   bfloat16ToFloat32Array,
   float16BitsToFloat32,
   float16ToFloat32Array,
   float32ToFloat16Bits,
-} from '../../model/transformer/safetensors-float16.js';
+} from '../../core/index.js';
 
 const FIXTURES = join(dirname(fileURLToPath(import.meta.url)), '..', 'fixtures', 'safetensors');
 

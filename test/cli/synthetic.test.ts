@@ -1,5 +1,6 @@
 /** `demi synthetic` flag parsing. */
-import { parseSyntheticArgs, SYNTHETIC_USAGE, SyntheticError } from '../../model/synthetic/index.js';
+import { parseSyntheticArgs, SYNTHETIC_USAGE } from '../../cli/synthetic-command.js';
+import { CliError } from '../../cli/errors.js';
 
 test('flags map onto experiment options', () => {
   const { options, backend, help } = parseSyntheticArgs([
@@ -21,7 +22,7 @@ test('defaults: output to runs/synthetic, progress on', () => {
 });
 
 test('bad flags say what is wrong', () => {
-  expect(() => parseSyntheticArgs(['--steps', 'many'])).toThrow(/--steps: expected an integer/);
-  expect(() => parseSyntheticArgs(['--mi-values', '2,x'])).toThrow(SyntheticError);
+  expect(() => parseSyntheticArgs(['--steps', 'many'])).toThrow(/--steps must be a number/);
+  expect(() => parseSyntheticArgs(['--mi-values', '2,x'])).toThrow(CliError);
   expect(() => parseSyntheticArgs(['--bogus'])).toThrow(/see demi synthetic --help/);
 });

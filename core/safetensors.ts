@@ -17,8 +17,8 @@ import { randomBytes } from 'node:crypto';
 import { promises as fsp } from 'node:fs';
 import { endianness } from 'node:os';
 import { basename, dirname, join } from 'node:path';
-import { SafetensorsCorruptError, SafetensorsDtypeError, SafetensorsInputError } from './safetensors-errors.js';
-import { bfloat16ToFloat32Array, float16ToFloat32Array, float32ArrayToFloat16 } from './safetensors-float16.js';
+import { SafetensorsCorruptError, SafetensorsDtypeError, SafetensorsInputError } from './errors.js';
+import { bfloat16ToFloat32Array, float16ToFloat32Array, float32ArrayToFloat16 } from './float16.js';
 
 /** Dtypes the reader returns data for. */
 export const SAFETENSORS_READ_DTYPES = ['F32', 'F16', 'BF16', 'I32', 'I64'] as const;

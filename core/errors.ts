@@ -1,9 +1,30 @@
 /**
- * Typed errors of the safetensors reader/writer. Each names the file (and the tensor where there is
- * one), says what was wrong, and what to do.
+ * The errors of the tensor-free floor, and the base class of every typed error in the project.
+ *
+ * A DemiError is a problem with what the user gave (a file, a flag, a config, a request): its message
+ * says what was wrong and its hint what to do, and `demi` prints both without a stack trace. Anything
+ * else that reaches the command line is a bug and is shown with its stack.
  */
 
-export class SafetensorsError extends Error {
+export class DemiError extends Error {
+  override name = 'DemiError';
+  /** What to do about it; printed after the message. Part of `message` too, so logs keep it. */
+  readonly hint?: string;
+
+  constructor(message: string, options: { hint?: string; cause?: unknown } = {}) {
+    super(options.hint ? `${message}; ${options.hint}` : message, options.cause === undefined ? undefined : { cause: options.cause });
+    this.hint = options.hint;
+  }
+}
+
+/** A config file, a `--set` override or options that cannot be used. */
+export class ConfigError extends DemiError {
+  override name = 'ConfigError';
+}
+
+/* safetensors: each error names the file (and the tensor where there is one). */
+
+export class SafetensorsError extends DemiError {
   override name = 'SafetensorsError';
   constructor(
     readonly file: string,

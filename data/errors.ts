@@ -1,0 +1,142 @@
+/**
+ * The typed errors of data/: downloads and archives, dialogue corpora, tokenizers, image sets. Each
+ * names the file or URL (and where in it), says what was wrong and what to do; all are DemiErrors,
+ * which `demi` prints without a stack trace.
+ */
+import { DemiError } from '../core/index.js';
+
+// ---- downloads and archives
+
+/** A download failed (HTTP status, network, missing file behind a file:// URL, bad URL). */
+export class DownloadError extends DemiError {
+  override name = 'DownloadError';
+  constructor(
+    readonly url: string,
+    readonly problem: string,
+  ) {
+    super(
+      `download of ${url} failed: ${problem}. Check the network, or download the file yourself and pass ` +
+        `its local path, or point the URL at a mirror.`,
+    );
+  }
+}
+
+const CHECK_LABEL = { sha256: 'SHA-256', md5: 'MD5', size: 'size' } as const;
+
+/** Downloaded (or cached) bytes do not have the published checksum or size. Nothing is kept. */
+export class ChecksumMismatchError extends DemiError {
+  override name = 'ChecksumMismatchError';
+  constructor(
+    readonly source: string,
+    readonly algorithm: 'sha256' | 'md5' | 'size',
+    readonly expected: string,
+    readonly actual: string,
+  ) {
+    super(
+      `${source}: ${CHECK_LABEL[algorithm]} is ${actual}, expected ${expected}. ` +
+        `The file is corrupt, truncated, or a different version; it was not kept. Retry, or check the URL.`,
+    );
+  }
+}
+
+/**
+ * A tar (or gzip) archive is damaged or not an archive. The tar reader throws this unless its
+ * caller asks for its own error type (TarOptions.formatError).
+ */
+export class ArchiveFormatError extends DemiError {
+  override name = 'ArchiveFormatError';
+  constructor(
+    readonly file: string,
+    readonly problem: string,
+    hint = 'check that the file is a .tar or .tar.gz archive, or delete it and download it again',
+  ) {
+    super(`${file}: ${problem}; ${hint}`);
+  }
+}
+
+// ---- dialogue
+
+/** Where in a file a problem is: a 1-based line, an entry (index or id), or both. */
+export interface FileLocation {
+  line?: number;
+  entry?: number | string;
+}
+
+function where(file: string, at: FileLocation): string {
+  const parts: string[] = [];
+  if (at.line !== undefined) parts.push(`line ${at.line}`);
+  if (at.entry !== undefined) parts.push(`entry ${typeof at.entry === 'number' ? at.entry : JSON.stringify(at.entry)}`);
+  return parts.length > 0 ? `${file} (${parts.join(', ')})` : file;
+}
+
+/** The file does not have the format its reader expects. */
+export class DatasetFormatError extends DemiError {
+  override name = 'DatasetFormatError';
+  readonly line?: number;
+  readonly entry?: number | string;
+  constructor(
+    readonly file: string,
+    at: FileLocation,
+    readonly problem: string,
+    hint = 'check that the file is the format this reader expects, or re-download it',
+  ) {
+    super(`${where(file, at)}: ${problem}; ${hint}`);
+    this.line = at.line;
+    this.entry = at.entry;
+  }
+}
+
+// ---- tokenizer
+
+export class TokenizerError extends DemiError {
+  override name = 'TokenizerError';
+  constructor(
+    readonly file: string,
+    message: string,
+  ) {
+    super(`${file}: ${message}`);
+  }
+}
+
+/** The tokenizer file cannot be read or is not the format it claims. */
+export class TokenizerLoadError extends TokenizerError {
+  override name = 'TokenizerLoadError';
+}
+
+/** encode/decode got input the tokenizer cannot handle (an id outside the vocabulary, ...). */
+export class TokenizerInputError extends TokenizerError {
+  override name = 'TokenizerInputError';
+}
+
+/** spm_train is missing or failed. */
+export class SentencePieceTrainingError extends DemiError {
+  override name = 'SentencePieceTrainingError';
+}
+
+// ---- vision
+
+/** A file does not have the format its reader expects (bad magic, wrong size, truncated, bad label). */
+export class ImageDataError extends DemiError {
+  override name = 'ImageDataError';
+  constructor(
+    readonly file: string,
+    readonly problem: string,
+    hint = 'check that the file is the format this reader expects, or delete it and download it again',
+  ) {
+    super(`${file}: ${problem}; ${hint}`);
+  }
+}
+
+/** No image decoder (sharp) could be loaded. */
+export class ImageDecoderUnavailableError extends DemiError {
+  override name = 'ImageDecoderUnavailableError';
+  constructor(cause: unknown) {
+    super(
+      `decoding PNG/JPEG images needs the "sharp" package, which could not be loaded ` +
+        `(${cause instanceof Error ? cause.message : String(cause)}). Install it with "npm install sharp" ` +
+        `(prebuilt binaries for Linux/macOS/Windows x64 and arm64), or convert the images to an IDX or ` +
+        `CIFAR-style binary file.`,
+      { cause },
+    );
+  }
+}
