@@ -1,5 +1,5 @@
 /**
- * `demi evaluate --input generations.jsonl [--output report.json]`: the metrics of DESIGN §7 over the
+ * `demi evaluate --input generations.jsonl [--output report.json]`: the metrics of docs/ARCHITECTURE.md §7 over the
  * JSONL that `demi generate` writes, as a JSON report and a readable table on stdout.
  */
 import { writeFileSync } from 'node:fs';

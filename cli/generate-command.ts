@@ -1,6 +1,6 @@
 /**
  * `demi generate --model DIR (--input contexts.jsonl | --corpus dailydialog --split test [--data-path P])
- *   --output generations.jsonl [decoding flags]`: batch response generation for evaluation (DESIGN §7).
+ *   --output generations.jsonl [decoding flags]`: batch response generation for evaluation (docs/ARCHITECTURE.md §7).
  * Each output line: id, context, reference, hypothesis, decoding parameters, timing, finish reason,
  * and the model's NLL of the reference (for perplexity in `demi evaluate`).
  */

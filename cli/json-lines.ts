@@ -1,6 +1,7 @@
 /** Reading a JSONL input file line by line against a zod schema, with errors that name file:line. */
 import { readFileSync } from 'node:fs';
 import type { z } from 'zod';
+import { describeIssues } from '../core/index.js';
 import { CliError } from './errors.js';
 
 export function readJsonLines<S extends z.ZodTypeAny>(path: string, schema: S, expected: string): { line: number; value: z.infer<S> }[] {
@@ -20,8 +21,7 @@ export function readJsonLines<S extends z.ZodTypeAny>(path: string, schema: S, e
     }
     const parsed = schema.safeParse(value);
     if (!parsed.success) {
-      const problems = parsed.error.issues.map((x: z.ZodIssue) => `${x.path.join('.') || '(line)'}: ${x.message}`).join('; ');
-      throw new CliError(`${path}:${i + 1}: expected ${expected}: ${problems}`);
+      throw new CliError(`${path}:${i + 1}: expected ${expected}: ${describeIssues(parsed.error.issues)}`);
     }
     return [{ line: i + 1, value: parsed.data }];
   });

@@ -1,6 +1,6 @@
 /**
  * `demi serve --model DIR [--host 127.0.0.1] [--port 8080] [--max-queue N] [--workers 1] [--backend NAME]`:
- * the chat server (DESIGN §8): the web chat at http://HOST:PORT/, socket.io chat, the OpenAI API
+ * the chat server (docs/ARCHITECTURE.md §8): the web chat at http://HOST:PORT/, socket.io chat, the OpenAI API
  * under /v1, /health and /metrics. SIGINT / SIGTERM shut it down gracefully.
  */
 import { existsSync } from 'node:fs';

@@ -2,7 +2,7 @@
 // socket.io chat (chat-client.js). No build step: plain ES modules served as they are.
 import { ChatClient } from './chat-client.js';
 import { renderModelInfo, watchHealth } from './model-info.js';
-import { Settings } from './settings.js';
+import { fetchServerDefaults, Settings } from './settings.js';
 import { Transcript } from './transcript.js';
 
 const $ = (selector) => document.querySelector(selector);
@@ -16,7 +16,8 @@ const ERROR_TEXT = {
   timeout: 'No answer from the server. Check your connection and try again.',
 };
 
-function main() {
+async function main() {
+  const serverDefaults = await fetchServerDefaults();
   const input = $('#composer-input');
   const sendButton = $('#send');
   const stopButton = $('#stop');
@@ -29,7 +30,7 @@ function main() {
   const scrim = $('#scrim');
 
   const transcript = new Transcript($('#transcript'), $('#conversation'));
-  const settings = new Settings($('#settings-form'));
+  const settings = new Settings($('#settings-form'), serverDefaults);
   const client = new ChatClient();
   let maxBytes = 4096; // per message, in UTF-8 bytes; the server's own limit comes with /health
   const keyHint = $('#key-hint');
@@ -196,5 +197,5 @@ function main() {
   input.focus();
 }
 
-if (document.readyState === 'loading') document.addEventListener('DOMContentLoaded', main);
-else main();
+if (document.readyState === 'loading') document.addEventListener('DOMContentLoaded', () => void main());
+else void main();

@@ -2,21 +2,39 @@
 // panel, kept in localStorage, turned into the `params` of chat:send.
 
 const STORAGE_KEY = 'demi.settings.v1';
+// The page's own defaults. Temperature and top-p are the server's (fetchServerDefaults), so the two
+// cannot drift apart; max tokens becomes the model's once /health names it.
 // The critic chooses by default: on DailyDialog validation it raised F1 over plain sampling (README,
 // Chat server) for ~0.5 s of waiting, at the cost of word-by-word streaming.
-const DEFAULTS = { temperature: 0.7, topP: 0.9, maxTokens: 64, seed: '', rerank: true };
+const PAGE_DEFAULTS = { maxTokens: 64, seed: '', rerank: true };
 /** Candidates sampled when the critic chooses: the gain flattens beyond this, the latency does not. */
 const RERANK_CANDIDATES = 8;
 
+/**
+ * The server's decoding defaults (GET /params). Retried while the server cannot be reached: the page
+ * has nothing to send without it anyway.
+ */
+export async function fetchServerDefaults() {
+  for (;;) {
+    try {
+      const response = await fetch('/params', { cache: 'no-store' });
+      if (response.ok) return (await response.json()).defaults;
+    } catch {
+      // offline or restarting: try again shortly
+    }
+    await new Promise((resolve) => setTimeout(resolve, 2000));
+  }
+}
+
 export class Settings {
-  constructor(form) {
+  constructor(form, serverDefaults) {
     this.form = form;
     this.temperature = form.querySelector('#temperature');
     this.topP = form.querySelector('#top-p');
     this.maxTokens = form.querySelector('#max-tokens');
     this.seed = form.querySelector('#seed');
     this.rerank = form.querySelector('#rerank');
-    this.defaults = { ...DEFAULTS };
+    this.defaults = { ...PAGE_DEFAULTS, temperature: serverDefaults.temperature, topP: serverDefaults.topP };
     this.load();
     form.addEventListener('input', () => {
       this.render();
@@ -76,7 +94,7 @@ export class Settings {
     } catch {
       this.stored = undefined;
     }
-    const s = { ...DEFAULTS, ...(this.stored ?? {}) };
+    const s = { ...this.defaults, ...(this.stored ?? {}) };
     this.temperature.value = String(s.temperature);
     this.topP.value = String(s.topP);
     this.maxTokens.value = String(s.maxTokens);

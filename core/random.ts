@@ -1,5 +1,5 @@
 /**
- * The one seeded random generator of the project (DESIGN §3): every random choice (weight init,
+ * The one seeded random generator of the project (docs/ARCHITECTURE.md §3): every random choice (weight init,
  * dropout masks, data order, sampling, augmentations) draws from a SeededRandom, so the same seed
  * gives the same run. xoshiro128** is small, fast in 32-bit JS arithmetic, and its whole state is
  * four uint32 words, which a checkpoint stores to resume bit-for-bit.

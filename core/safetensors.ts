@@ -1,6 +1,6 @@
 /**
  * Reader and writer of the safetensors format (https://github.com/huggingface/safetensors), the
- * format of `model.safetensors` in Hugging Face checkpoints and in ours (DESIGN §5).
+ * format of `model.safetensors` in Hugging Face checkpoints and in ours (docs/ARCHITECTURE.md §5).
  *
  * Layout: an 8-byte little-endian unsigned header length N, N bytes of UTF-8 JSON
  * `{"__metadata__": {str: str}, name: {"dtype", "shape", "data_offsets": [begin, end]}, ...}`

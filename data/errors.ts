@@ -5,6 +5,48 @@
  */
 import { DemiError } from '../core/index.js';
 
+/** Where in a file a problem is: a 1-based line, an entry (index or id), or both. */
+export interface FileLocation {
+  line?: number;
+  entry?: number | string;
+}
+
+function where(file: string, at: FileLocation): string {
+  const parts: string[] = [];
+  if (at.line !== undefined) parts.push(`line ${at.line}`);
+  if (at.entry !== undefined) parts.push(`entry ${typeof at.entry === 'number' ? at.entry : JSON.stringify(at.entry)}`);
+  return parts.length > 0 ? `${file} (${parts.join(', ')})` : file;
+}
+
+/**
+ * A file does not have the format its reader expects: "<file> (<where>): <problem>; <hint>". The
+ * base of the format errors of each data family, which differ in their name and default hint.
+ */
+export abstract class FileFormatError extends DemiError {
+  readonly line?: number;
+  readonly entry?: number | string;
+  constructor(
+    readonly file: string,
+    at: FileLocation,
+    readonly problem: string,
+    hint: string,
+  ) {
+    super(`${where(file, at)}: ${problem}`, { hint });
+    this.line = at.line;
+    this.entry = at.entry;
+  }
+}
+
+/** A FileFormatError class whose errors name the whole file (no line or entry): `new C(file, problem, hint?)`. */
+function wholeFileFormatError(errorName: string, defaultHint: string) {
+  return class extends FileFormatError {
+    override name = errorName;
+    constructor(file: string, problem: string, hint = defaultHint) {
+      super(file, {}, problem, hint);
+    }
+  };
+}
+
 // ---- downloads and archives
 
 /** A download failed (HTTP status, network, missing file behind a file:// URL, bad URL). */
@@ -43,46 +85,23 @@ export class ChecksumMismatchError extends DemiError {
  * A tar (or gzip) archive is damaged or not an archive. The tar reader throws this unless its
  * caller asks for its own error type (TarOptions.formatError).
  */
-export class ArchiveFormatError extends DemiError {
-  override name = 'ArchiveFormatError';
-  constructor(
-    readonly file: string,
-    readonly problem: string,
-    hint = 'check that the file is a .tar or .tar.gz archive, or delete it and download it again',
-  ) {
-    super(`${file}: ${problem}; ${hint}`);
-  }
-}
+export class ArchiveFormatError extends wholeFileFormatError(
+  'ArchiveFormatError',
+  'check that the file is a .tar or .tar.gz archive, or delete it and download it again',
+) {}
 
 // ---- dialogue
 
-/** Where in a file a problem is: a 1-based line, an entry (index or id), or both. */
-export interface FileLocation {
-  line?: number;
-  entry?: number | string;
-}
-
-function where(file: string, at: FileLocation): string {
-  const parts: string[] = [];
-  if (at.line !== undefined) parts.push(`line ${at.line}`);
-  if (at.entry !== undefined) parts.push(`entry ${typeof at.entry === 'number' ? at.entry : JSON.stringify(at.entry)}`);
-  return parts.length > 0 ? `${file} (${parts.join(', ')})` : file;
-}
-
 /** The file does not have the format its reader expects. */
-export class DatasetFormatError extends DemiError {
+export class DatasetFormatError extends FileFormatError {
   override name = 'DatasetFormatError';
-  readonly line?: number;
-  readonly entry?: number | string;
   constructor(
-    readonly file: string,
+    file: string,
     at: FileLocation,
-    readonly problem: string,
+    problem: string,
     hint = 'check that the file is the format this reader expects, or re-download it',
   ) {
-    super(`${where(file, at)}: ${problem}; ${hint}`);
-    this.line = at.line;
-    this.entry = at.entry;
+    super(file, at, problem, hint);
   }
 }
 
@@ -116,16 +135,10 @@ export class SentencePieceTrainingError extends DemiError {
 // ---- vision
 
 /** A file does not have the format its reader expects (bad magic, wrong size, truncated, bad label). */
-export class ImageDataError extends DemiError {
-  override name = 'ImageDataError';
-  constructor(
-    readonly file: string,
-    readonly problem: string,
-    hint = 'check that the file is the format this reader expects, or delete it and download it again',
-  ) {
-    super(`${file}: ${problem}; ${hint}`);
-  }
-}
+export class ImageDataError extends wholeFileFormatError(
+  'ImageDataError',
+  'check that the file is the format this reader expects, or delete it and download it again',
+) {}
 
 /** No image decoder (sharp) could be loaded. */
 export class ImageDecoderUnavailableError extends DemiError {

@@ -13,7 +13,7 @@ import { dirname, join, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import ts from 'typescript';
 
-const root = resolve(dirname(fileURLToPath(import.meta.url)), '..');
+const repoRoot = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 
 /** Which top-level folders each floor may import from (itself included). */
 const ALLOWED = {
@@ -24,13 +24,13 @@ const ALLOWED = {
   cli: ['core', 'data', 'model', 'server', 'cli'],
 };
 
-function trackedFiles() {
+function trackedFiles(root) {
   const out = execFileSync('git', ['ls-files', '-z', '--cached', '--others', '--exclude-standard'], { cwd: root });
   return out.toString('utf8').split('\0').filter((f) => f !== '' && existsSync(join(root, f)));
 }
 
 /** Relative imports of a file, resolved to repository paths of .ts files. */
-function importsOf(file) {
+function importsOf(root, file) {
   const text = readFileSync(join(root, file), 'utf8');
   const info = ts.preProcessFile(text, true, true);
   const targets = [];
@@ -81,13 +81,13 @@ function cycles(graph) {
   return found;
 }
 
-export function checkStructure() {
-  const files = trackedFiles();
+export function checkStructure(root = repoRoot) {
+  const files = trackedFiles(root);
   const sources = files.filter((f) => f.endsWith('.ts') && !f.endsWith('.d.ts') && !f.startsWith('node_modules/'));
   const problems = [];
   const graph = new Map();
   for (const file of sources) {
-    const targets = importsOf(file);
+    const targets = importsOf(root, file);
     graph.set(file, targets);
     const floor = file.split('/')[0];
     const allowed = ALLOWED[floor];

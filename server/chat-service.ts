@@ -1,103 +1,76 @@
 /**
- * One chat request from either front end (socket.io or the OpenAI route) to the scheduler, with the
- * bookkeeping both share: request ids, metrics (requests, tokens, time to first token, errors) and
- * the timings reported to clients.
+ * Between the edges (socket.io, the OpenAI route) and the scheduler: the bookkeeping both edges
+ * share, kept out of them so that they only translate jobs and outcomes to their wire formats:
+ * metrics (requests, tokens, time to first token, errors) and the timings reported to clients.
  */
-import { randomUUID } from 'node:crypto';
 import { ServerError } from './errors.js';
-import type { ResolvedParams } from './params.js';
+import type { Job, Sink, Timings } from './job.js';
 import type { Scheduler } from './scheduler.js';
-import type { ChatRoute, ServerMetrics } from './server-metrics.js';
-import type { GenerationOutcome } from './worker/protocol.js';
-
-export interface ChatTimings {
-  /** Waiting for a worker. */
-  queueMs: number;
-  /** From acceptance to the first token (null: none was generated). */
-  ttftMs: number | null;
-  /** From acceptance to the end. */
-  totalMs: number;
-  /** Generated tokens per second of generation time. */
-  tokensPerSecond: number | null;
-}
-
-export interface ChatResult extends GenerationOutcome {
-  chatTimings: ChatTimings;
-}
-
-export interface ChatHandlers {
-  onDelta(text: string): void;
-  onDone(result: ChatResult): void;
-  onError(error: ServerError): void;
-}
-
-export interface ChatRequest {
-  route: ChatRoute;
-  turns: string[];
-  params: ResolvedParams;
-  stream: boolean;
-  handlers: ChatHandlers;
-  /** Prefix of the request id (OpenAI ids start with `chatcmpl-`). */
-  idPrefix?: string;
-}
+import type { ChatRoute, ServerMetrics } from './metrics.js';
 
 const round = (ms: number) => Math.round(ms * 10) / 10;
+
+/** The worker's generation timings, re-based on the request's acceptance (the queue wait included). */
+function requestTimings(generation: Timings, queueMs: number, totalMs: number): Timings {
+  return {
+    queueMs: round(queueMs),
+    ttftMs: generation.ttftMs === null ? null : round(queueMs + generation.ttftMs),
+    totalMs: round(totalMs),
+    tokensPerSecond: generation.tokensPerSecond === null ? null : round(generation.tokensPerSecond),
+  };
+}
 
 export class ChatService {
   constructor(private readonly scheduler: Scheduler, private readonly metrics: ServerMetrics) {}
 
-  /** Queues the request; throws (overloaded, not_ready, shutting_down) when it cannot be accepted: the caller answers and counts it with rejected(). */
-  start(request: ChatRequest): { requestId: string; queuePosition: number } {
-    const { route, handlers } = request;
-    const requestId = `${request.idPrefix ?? 'req_'}${randomUUID()}`;
+  /**
+   * Queues the job and returns its queue position, or throws (overloaded, not_ready, shutting_down)
+   * when it cannot be accepted: the caller answers and counts it with rejected().
+   */
+  submit(route: ChatRoute, job: Job, sink: Sink): number {
     const accepted = performance.now();
     let firstDelta = true;
-    let queuePosition: number;
+    // unset until a worker takes the job: a job cancelled in the queue waited all its life
+    let queueMs: number | undefined;
     try {
-      queuePosition = this.scheduler.submit({
-        id: requestId, turns: request.turns, params: request.params, stream: request.stream,
-        handlers: {
-          onStart: (queueMs) => this.metrics.queueWait.observe(queueMs / 1000, { route }),
-          onDelta: (text) => {
+      return this.scheduler.submit(job, (outcome) => {
+        switch (outcome.kind) {
+          case 'started':
+            queueMs = outcome.queueMs;
+            this.metrics.queueWait.observe(queueMs / 1000, { route });
+            break;
+          case 'delta':
             if (firstDelta) {
               firstDelta = false;
               this.metrics.timeToFirstToken.observe((performance.now() - accepted) / 1000, { route });
             }
-            handlers.onDelta(text);
-          },
-          onDone: (outcome, queueMs) => {
+            break;
+          case 'done': {
             const totalMs = performance.now() - accepted;
-            const ttftMs = outcome.timings.ttftMs === null ? null : queueMs + outcome.timings.ttftMs;
-            if (firstDelta && ttftMs !== null) this.metrics.timeToFirstToken.observe(ttftMs / 1000, { route });
+            const waited = queueMs ?? totalMs;
+            if (firstDelta && outcome.timings.ttftMs !== null) this.metrics.timeToFirstToken.observe((waited + outcome.timings.ttftMs) / 1000, { route });
             this.metrics.chatRequests.inc({ route, outcome: outcome.finishReason === 'cancelled' ? 'cancelled' : 'ok' });
             this.metrics.promptTokens.inc({ route }, outcome.usage.promptTokens);
             this.metrics.generatedTokens.inc({ route }, outcome.usage.completionTokens);
             this.metrics.requestDuration.observe(totalMs / 1000, { route });
-            const generationS = outcome.timings.totalMs / 1000;
-            handlers.onDone({
-              ...outcome,
-              chatTimings: {
-                queueMs: round(queueMs), ttftMs: ttftMs === null ? null : round(ttftMs), totalMs: round(totalMs),
-                tokensPerSecond: generationS > 0 && outcome.usage.completionTokens > 0 ? round(outcome.usage.completionTokens / generationS) : null,
-              },
-            });
-          },
-          onError: (error) => {
+            sink({ ...outcome, timings: requestTimings(outcome.timings, waited, totalMs) });
+            return;
+          }
+          case 'error':
             this.metrics.chatRequests.inc({ route, outcome: 'error' });
-            this.metrics.errors.inc({ route, code: error.code });
-            handlers.onError(error);
-          },
-        },
+            this.metrics.errors.inc({ route, code: outcome.error.code });
+            break;
+        }
+        sink(outcome);
       });
     } catch (err) {
       // Counted by the caller (rejected()), which answers the client.
       throw err instanceof ServerError ? err : new ServerError('internal', 'the request could not be queued');
     }
-    return { requestId, queuePosition };
   }
 
-  cancel(requestId: string): boolean {
-    return this.scheduler.cancel(requestId);
+  cancel(jobId: string): boolean {
+    return this.scheduler.cancel(jobId);
   }
 
   /** Counts an error answered before a request reached the queue (validation, rate limits). */

@@ -35,16 +35,28 @@ const STATUS: Record<ServerErrorCode, number> = {
   internal: 500,
 };
 
-export class ServerError extends DemiError {
+/**
+ * An error as clients are told it (socket `chat:error`, OpenAI's `error` object). Plain data, so
+ * that an error outcome crosses postMessage to and from a generation worker as it is.
+ */
+export interface ErrorBody {
+  code: ServerErrorCode;
+  message: string;
+  param?: string;
+}
+
+export const httpStatus = (code: ServerErrorCode): number => STATUS[code];
+
+export class ServerError extends DemiError implements ErrorBody {
   override name = 'ServerError';
   readonly status: number;
 
   constructor(readonly code: ServerErrorCode, message: string, readonly param?: string) {
     super(message);
-    this.status = STATUS[code];
+    this.status = httpStatus(code);
   }
 
-  toJSON(): { code: ServerErrorCode; message: string; param?: string } {
+  toJSON(): ErrorBody {
     return { code: this.code, message: this.message, ...(this.param ? { param: this.param } : {}) };
   }
 }

@@ -1,15 +1,16 @@
 /**
- * Decoding parameters a chat request may set, shared by socket.io (`params` of `chat:send`) and
- * the OpenAI route (which maps its snake_case fields onto these), and their translation into
- * model/generation's config (HF GenerationConfig semantics).
+ * Decoding parameters: validated once at the edge (`params` of the socket's `chat:send`, or the
+ * OpenAI route's snake_case fields mapped onto the same schema), then resolved into the one
+ * `ResolvedParams` that the rest of the server passes down to the generation worker, the only place
+ * that turns them into model/generation's config (HF GenerationConfig semantics).
  *
  * Defaults suit chatting with a small dialogue model: nucleus sampling at temperature 0.7, top-p
  * 0.9, no top-k cut (OpenAI has none; HF's default of 50 would be a surprise here). Temperature 0
  * means greedy decoding (OpenAI's convention), where top-p/top-k do not apply.
  *
- * `rerank: n` (n >= 2) is DEMI rerank (DESIGN §6): n replies are sampled together and the one the
- * model's DEMI critic scores highest with the conversation is returned, whole (nothing streams
- * before the choice). It needs a sampling temperature and a model trained with a critic.
+ * `rerank: n` (n >= 2) is DEMI rerank (docs/ARCHITECTURE.md §6): n replies are sampled together and
+ * the one the model's DEMI critic scores highest with the conversation is returned, whole (nothing
+ * streams before the choice). It needs a sampling temperature and a model trained with a critic.
  */
 import { randomInt } from 'node:crypto';
 import { z } from 'zod';
@@ -17,8 +18,13 @@ import type { GenerationConfigInput } from '../model/generation/index.js';
 import { ServerError } from './errors.js';
 import type { ModelInfo } from './model-info.js';
 
-export const DEFAULT_TEMPERATURE = 0.7;
-export const DEFAULT_TOP_P = 0.9;
+/**
+ * The defaults that do not depend on the model (maxTokens does, and a missing seed is drawn per
+ * request). The web client reads them from GET /params, so this is their one definition.
+ */
+export const DEFAULT_PARAMS = {
+  temperature: 0.7, topP: 0.9, topK: 0, minTokens: 0, repetitionPenalty: 1, noRepeatNgramSize: 0, rerank: 0,
+} as const satisfies Partial<ResolvedParams>;
 export const MAX_STOP_STRINGS = 4;
 export const MAX_STOP_LENGTH = 64;
 /** Candidates are decoded as one batch: more than this costs more latency than it buys. */
@@ -42,20 +48,8 @@ export const ChatParamsSchema = z.object({
 
 export type ChatParams = z.infer<typeof ChatParamsSchema>;
 
-/** Every parameter decided: what the worker decodes with, and what a client may echo back. */
-export interface ResolvedParams {
-  temperature: number;
-  topP: number;
-  topK: number;
-  maxTokens: number;
-  minTokens: number;
-  seed: number;
-  stop: string[];
-  repetitionPenalty: number;
-  noRepeatNgramSize: number;
-  /** 0 = off, else the number of sampled candidates the critic chooses from. */
-  rerank: number;
-}
+/** Every parameter decided: what the worker decodes with (and the seed a client may reuse). */
+export type ResolvedParams = Required<ChatParams>;
 
 /**
  * Fills defaults and checks the limits that depend on the model. A request without a seed gets a
@@ -68,12 +62,13 @@ export function resolveParams(params: ChatParams, model: Pick<ModelInfo, 'maxRes
       `maxTokens ${maxTokens} is more than this model can generate in one reply (at most ${model.maxTokensLimit}, its block size minus room for the context): ask for fewer tokens`,
       `${paramPrefix}maxTokens`);
   }
-  const minTokens = params.minTokens ?? 0;
+  const minTokens = params.minTokens ?? DEFAULT_PARAMS.minTokens;
   if (minTokens > maxTokens) {
     throw new ServerError('invalid_request', `minTokens (${minTokens}) exceeds maxTokens (${maxTokens}): lower minTokens or raise maxTokens`, `${paramPrefix}minTokens`);
   }
-  const temperature = params.temperature ?? DEFAULT_TEMPERATURE;
-  const rerank = params.rerank !== undefined && params.rerank > 1 ? params.rerank : 0;
+  const temperature = params.temperature ?? DEFAULT_PARAMS.temperature;
+  // 1 candidate is no choice: the same as off
+  const rerank = params.rerank !== undefined && params.rerank > 1 ? params.rerank : DEFAULT_PARAMS.rerank;
   if (rerank > 0 && !model.demiCritic) {
     throw new ServerError('invalid_request', 'rerank needs a DEMI critic, and this model was trained without one (lambda = 0): leave rerank out', `${paramPrefix}rerank`);
   }
@@ -82,20 +77,23 @@ export function resolveParams(params: ChatParams, model: Pick<ModelInfo, 'maxRes
   }
   return {
     temperature,
-    topP: params.topP ?? DEFAULT_TOP_P,
-    topK: params.topK ?? 0,
+    topP: params.topP ?? DEFAULT_PARAMS.topP,
+    topK: params.topK ?? DEFAULT_PARAMS.topK,
     maxTokens,
     minTokens,
     seed: params.seed ?? randomInt(0, 2 ** 31),
     stop: params.stop ?? [],
-    repetitionPenalty: params.repetitionPenalty ?? 1,
-    noRepeatNgramSize: params.noRepeatNgramSize ?? 0,
+    repetitionPenalty: params.repetitionPenalty ?? DEFAULT_PARAMS.repetitionPenalty,
+    noRepeatNgramSize: params.noRepeatNgramSize ?? DEFAULT_PARAMS.noRepeatNgramSize,
     rerank,
   };
 }
 
-/** The generation config for resolved params; `endIds` end a reply (EOS and the turn separator). */
-export function toGenerationConfig(params: ResolvedParams, endIds: number[]): GenerationConfigInput {
+/**
+ * The generation config for resolved params (the generation worker's one conversion). A reply's
+ * ends come from model/dialogue's `withDialogueStops`; `stopIds` only adds ids to them.
+ */
+export function toGenerationConfig(params: ResolvedParams, stopIds: readonly number[] = []): GenerationConfigInput {
   const sample = params.temperature > 0;
   return {
     maxNewTokens: params.maxTokens,
@@ -105,7 +103,7 @@ export function toGenerationConfig(params: ResolvedParams, endIds: number[]): Ge
     repetitionPenalty: params.repetitionPenalty,
     noRepeatNgramSize: params.noRepeatNgramSize,
     stopStrings: params.stop,
-    eosTokenId: [...new Set(endIds)],
+    ...(stopIds.length > 0 ? { eosTokenId: [...new Set(stopIds)] } : {}),
     useCache: true,
   };
 }

@@ -4,34 +4,16 @@
  * with `overloaded` (HTTP 429), as TGI and Ollama do, instead of waiting for an unbounded time.
  */
 import { ServerError } from './errors.js';
-import type { ResolvedParams } from './params.js';
-import type { GenerationOutcome } from './worker/protocol.js';
+import { cancelledUnstarted, isFinal, type Job, type Sink } from './job.js';
 import type { WorkerPool } from './worker/worker-pool.js';
 import type { ModelWorker } from './worker/model-worker.js';
 
 const NO_WORKER = 'no generation worker is running (one died and its replacement could not load the model; see the server log): restart the server';
 
-export interface JobHandlers {
-  /** The job left the queue and started on a worker. */
-  onStart?(queueMs: number): void;
-  onDelta(text: string): void;
-  /** Exactly one of onDone / onError is called for an accepted job. */
-  onDone(outcome: GenerationOutcome, queueMs: number): void;
-  onError(error: ServerError): void;
-}
-
-export interface Job {
-  id: string;
-  turns: string[];
-  params: ResolvedParams;
-  stream: boolean;
-  handlers: JobHandlers;
-}
-
 interface Entry {
   job: Job;
+  sink: Sink;
   enqueuedAt: number;
-  startedAt?: number;
   worker?: ModelWorker;
   cancelled: boolean;
 }
@@ -62,12 +44,13 @@ export class Scheduler {
   /**
    * Accepts a job, or throws `overloaded` (queue full), `not_ready` or `shutting_down` at once.
    * Returns its queue position: 0 when it started right away, k when k requests are ahead of it.
+   * The job's outcomes go to `sink`: `started` when a worker takes it, then the worker's.
    */
-  submit(job: Job): number {
+  submit(job: Job, sink: Sink): number {
     if (this.closed) throw new ServerError('shutting_down', this.closed);
     if (!this.pool.loaded) throw new ServerError('not_ready', 'the model is still loading: retry in a few seconds (GET /health says when it is ready)');
     if (!this.pool.alive) throw new ServerError('internal', NO_WORKER);
-    const entry: Entry = { job, enqueuedAt: performance.now(), cancelled: false };
+    const entry: Entry = { job, sink, enqueuedAt: performance.now(), cancelled: false };
     const worker = this.queue.length === 0 ? this.pool.idleWorker() : undefined;
     if (worker) {
       this.start(entry, worker);
@@ -87,10 +70,7 @@ export class Scheduler {
     if (i >= 0) {
       const [entry] = this.queue.splice(i, 1);
       entry.cancelled = true;
-      entry.job.handlers.onDone({
-        text: '', finishReason: 'cancelled', usage: { promptTokens: 0, completionTokens: 0, totalTokens: 0 },
-        timings: { ttftMs: null, totalMs: 0 }, promptTurns: 0, tokensAfterCancel: 0,
-      }, performance.now() - entry.enqueuedAt);
+      entry.sink(cancelledUnstarted());
       return true;
     }
     const entry = this.running.get(id);
@@ -118,32 +98,22 @@ export class Scheduler {
   }
 
   private start(entry: Entry, worker: ModelWorker): void {
-    const { job } = entry;
+    const { job, sink } = entry;
     entry.worker = worker;
-    entry.startedAt = performance.now();
-    const queueMs = entry.startedAt - entry.enqueuedAt;
     this.running.set(job.id, entry);
-    const finish = () => {
-      this.running.delete(job.id);
-      queueMicrotask(() => this.dispatch());
-    };
-    job.handlers.onStart?.(queueMs);
-    worker.run({ type: 'generate', id: job.id, turns: job.turns, params: job.params, stream: job.stream }, {
-      onDelta: (text) => job.handlers.onDelta(text),
-      onDone: (outcome) => {
-        finish();
-        job.handlers.onDone(outcome, queueMs);
-      },
-      onError: (error) => {
-        finish();
-        job.handlers.onError(error);
-      },
+    sink({ kind: 'started', queueMs: performance.now() - entry.enqueuedAt });
+    worker.run(job, (outcome) => {
+      if (isFinal(outcome)) {
+        this.running.delete(job.id);
+        queueMicrotask(() => this.dispatch());
+      }
+      sink(outcome);
     });
   }
 
   private dispatch(): void {
     if (!this.pool.alive) {
-      for (const entry of this.queue.splice(0)) entry.job.handlers.onError(new ServerError('internal', NO_WORKER));
+      for (const entry of this.queue.splice(0)) entry.sink({ kind: 'error', error: new ServerError('internal', NO_WORKER).toJSON() });
       return;
     }
     for (;;) {

@@ -1,8 +1,18 @@
-/** data/dialogue: corpora -> Episode[] -> Example[] (DESIGN §5). */
+/** data/dialogue: corpora -> Episode[] -> Example[] (docs/ARCHITECTURE.md §5). */
 
-export { type Episode, type EpisodeStats, type Turn, alternatingSpeaker, episodeStats } from './episode.js';
-export { type Example, type ExampleOptions, episodeToExamples, episodesToExamples } from './examples.js';
-export { contextStartIndex, fitContext } from './fit-context.js';
+export {
+  type Episode,
+  type EpisodeStats,
+  type Example,
+  type ExampleOptions,
+  type Turn,
+  alternatingSpeaker,
+  contextStartIndex,
+  episodeStats,
+  episodeToExamples,
+  episodesToExamples,
+  fitContext,
+} from './episodes.js';
 export { DatasetFormatError, type FileLocation } from '../errors.js';
 export {
   ChecksumMismatchError,
@@ -14,32 +24,37 @@ export {
   sha256File,
 } from '../fetch/index.js';
 export {
-  DAILYDIALOG_CONVLAB,
-  DAILYDIALOG_ORIGINAL,
-  TOPICAL_CHAT,
-  TOPICAL_CHAT_SPLITS,
-  type TopicalChatSplit,
-  WIZARD_OF_WIKIPEDIA,
-} from './sources.js';
-export { readConvLabUnifiedZip, readConvLabUnifiedZipSplits } from './convlab.js';
-export { EOU, parseDailyDialogText, readDailyDialogText } from './dailydialog-text.js';
-export {
+  readConvLabUnifiedZip,
+  readConvLabUnifiedZipSplits,
+  EOU,
+  parseDailyDialogText,
+  readDailyDialogText,
+  parseTopicalChat,
+  readTopicalChat,
   WOW_SPLITS,
   type WizardOfWikipediaOptions,
   type WizardOfWikipediaSplit,
   readWizardOfWikipedia,
-} from './wizard-of-wikipedia.js';
-export { parseTopicalChat, readTopicalChat } from './topical-chat.js';
-export { episodeFromJson, readJsonl, writeJsonl } from './jsonl.js';
-export { type EpisodeFileFormat, detectEpisodeFileFormat, readEpisodesFile } from './read-episodes.js';
+  episodeFromJson,
+  readJsonl,
+  writeJsonl,
+  type EpisodeFileFormat,
+  detectEpisodeFileFormat,
+  readEpisodesFile,
+} from './readers.js';
 export {
   type CorpusOptions,
+  DAILYDIALOG_CONVLAB,
+  DAILYDIALOG_ORIGINAL,
   DAILYDIALOG_SPLITS,
   type DailyDialogSplit,
+  TOPICAL_CHAT,
+  TOPICAL_CHAT_SPLITS,
+  type TopicalChatSplit,
+  WIZARD_OF_WIKIPEDIA,
   loadDailyDialog,
   loadTopicalChat,
   loadWizardOfWikipedia,
 } from './corpora.js';
-export { ZipArchive, type ZipEntry } from './zip-reader.js';
-export { extractTarGz } from './archives.js';
-export { type ArrayElement, streamJsonArray } from './json-array-stream.js';
+export { ZipArchive, type ZipEntry, extractTarGz } from './archives.js';
+export { type ArrayElement, streamJsonArray } from './json.js';

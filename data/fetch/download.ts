@@ -8,12 +8,14 @@
  * final name while being hashed; only bytes with the expected size and hashes are renamed into place
  * (an atomic rename on one file system), so the cache never holds a partial or wrong file. When the
  * URL fails, the mirrors are tried in order. A verified file gets a small `.verified` stamp (hashes,
- * size, mtime) so later loads skip re-hashing a 2.6 GB archive.
+ * size, mtime) so later loads skip re-hashing a 2.6 GB archive. Every file data/ writes for later
+ * reads (downloads, extracted members, corpora, decoded image sets) goes through
+ * `writeFileAtomically`, for the same reason.
  */
 
 import { createHash, randomBytes } from 'node:crypto';
 import { createReadStream } from 'node:fs';
-import { mkdir, open, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
+import { type FileHandle, mkdir, open, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
 import { homedir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -115,7 +117,7 @@ async function writeStamp(path: string, want: Expected): Promise<void> {
 }
 
 /** The first mismatch between what was received and what was expected, or null. */
-function mismatch(source: string, want: Expected, got: { sha256: string; md5: string; size: number }) {
+function mismatch(source: string, want: Expected, got: Received) {
   if (want.bytes !== undefined && got.size !== want.bytes) {
     return new ChecksumMismatchError(source, 'size', `${want.bytes} bytes`, `${got.size} bytes`);
   }
@@ -126,16 +128,31 @@ function mismatch(source: string, want: Expected, got: { sha256: string; md5: st
   return null;
 }
 
-async function hashLocal(path: string): Promise<{ sha256: string; md5: string; size: number }> {
+interface Received {
+  sha256: string;
+  md5: string;
+  size: number;
+}
+
+/** SHA-256, MD5 and size of bytes fed in pieces. */
+function checksums(): { update(piece: Uint8Array): void; digest(): Received } {
   const sha = createHash('sha256');
   const md5 = createHash('md5');
   let size = 0;
-  for await (const chunk of createReadStream(path)) {
-    sha.update(chunk as Buffer);
-    md5.update(chunk as Buffer);
-    size += (chunk as Buffer).length;
-  }
-  return { sha256: sha.digest('hex'), md5: md5.digest('hex'), size };
+  return {
+    update(piece) {
+      sha.update(piece);
+      md5.update(piece);
+      size += piece.length;
+    },
+    digest: () => ({ sha256: sha.digest('hex'), md5: md5.digest('hex'), size }),
+  };
+}
+
+async function hashLocal(path: string): Promise<Received> {
+  const sums = checksums();
+  for await (const chunk of createReadStream(path)) sums.update(chunk as Buffer);
+  return sums.digest();
 }
 
 async function* bodyChunks(url: string): AsyncGenerator<Uint8Array | { total: number | undefined }> {
@@ -184,36 +201,55 @@ async function* bodyChunks(url: string): AsyncGenerator<Uint8Array | { total: nu
   }
 }
 
-async function fetchTo(url: string, target: string, want: Expected, options: DownloadOptions): Promise<void> {
-  const tmp = `${target}.partial-${process.pid}-${randomBytes(4).toString('hex')}`;
-  const sha = createHash('sha256');
-  const md5 = createHash('md5');
-  const fh = await open(tmp, 'w');
-  let received = 0;
-  let total: number | undefined;
+/**
+ * Writes `path` through a temporary file beside it (`<path>.partial-<pid>-<random>`) and a rename,
+ * so that no reader ever sees a partial file: `write` fills the open file, which is then flushed;
+ * `check` runs once it is closed and may throw to reject what was written. On any failure the
+ * temporary file is removed and `path` is left as it was.
+ */
+export async function writeFileAtomically(
+  path: string,
+  write: (fh: FileHandle) => Promise<void>,
+  check?: () => void,
+): Promise<void> {
+  const tmp = `${path}.partial-${process.pid}-${randomBytes(4).toString('hex')}`;
+  const fh = await open(tmp, 'wx');
   let ok = false;
   try {
-    for await (const item of bodyChunks(url)) {
-      if (item instanceof Uint8Array) {
-        sha.update(item);
-        md5.update(item);
-        await fh.write(item);
-        received += item.length;
-        options.onProgress?.(received, total);
-      } else total = item.total;
-    }
+    await write(fh);
     await fh.sync();
     ok = true;
   } finally {
     await fh.close();
     if (!ok) await rm(tmp, { force: true });
   }
-  const bad = mismatch(url, want, { sha256: sha.digest('hex'), md5: md5.digest('hex'), size: received });
-  if (bad) {
+  try {
+    check?.();
+  } catch (e) {
     await rm(tmp, { force: true });
-    throw bad;
+    throw e;
   }
-  await rename(tmp, target);
+  await rename(tmp, path);
+}
+
+async function fetchTo(url: string, target: string, want: Expected, options: DownloadOptions): Promise<void> {
+  const sums = checksums();
+  let received = 0;
+  let total: number | undefined;
+  const write = async (fh: FileHandle) => {
+    for await (const item of bodyChunks(url)) {
+      if (item instanceof Uint8Array) {
+        sums.update(item);
+        await fh.write(item);
+        received += item.length;
+        options.onProgress?.(received, total);
+      } else total = item.total;
+    }
+  };
+  await writeFileAtomically(target, write, () => {
+    const bad = mismatch(url, want, sums.digest());
+    if (bad) throw bad;
+  });
 }
 
 /**

@@ -10,10 +10,11 @@
  */
 
 import { createReadStream } from 'node:fs';
-import { mkdir, open, rename, rm } from 'node:fs/promises';
+import { mkdir, open } from 'node:fs/promises';
 import { basename, join } from 'node:path';
 import { createGunzip } from 'node:zlib';
 import { ArchiveFormatError } from '../errors.js';
+import { writeFileAtomically } from './download.js';
 
 const BLOCK = 512;
 
@@ -290,18 +291,9 @@ export async function extractTar(
   for await (const entry of readTarFile(archive, options)) {
     if (entry.type !== 'file' || !want(entry.path)) continue;
     const final = join(destDir, basename(entry.path));
-    const tmp = `${final}.partial-${process.pid}`;
-    const fh = await open(tmp, 'w');
-    let ok = false;
-    try {
+    await writeFileAtomically(final, async (fh) => {
       for await (const piece of entry.chunks()) await fh.write(piece);
-      await fh.sync();
-      ok = true;
-    } finally {
-      await fh.close();
-      if (!ok) await rm(tmp, { force: true });
-    }
-    await rename(tmp, final);
+    });
     written.set(entry.path, final);
   }
   return written;

@@ -13,7 +13,7 @@
 import { readFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { TokenizerInputError, TokenizerLoadError } from '../errors.js';
-import type { DecodeOptions, Tokenizer } from './tokenizer.js';
+import { BaseTokenizer } from './tokenizer.js';
 
 export interface SpecialTokenNames {
   bos?: string | null;
@@ -61,45 +61,36 @@ function configToken(config: Record<string, unknown>, key: string): string | nul
   return undefined;
 }
 
-export class HfTokenizer implements Tokenizer {
+export class HfTokenizer extends BaseTokenizer {
   readonly kind = 'hf-tokenizer-json' as const;
-  readonly vocabSize: number;
-  readonly bosId: number | undefined;
-  readonly eosId: number | undefined;
-  readonly padId: number | undefined;
-  readonly sepId: number | undefined;
-  readonly unkId: number | undefined;
-  private readonly vocab = new Map<string, number>();
+  private readonly vocab: Map<string, number>;
   private readonly byId = new Map<number, string>();
-  private readonly special = new Set<number>();
 
   private constructor(
-    readonly file: string,
+    file: string,
     private readonly tok: TransformersTokenizer,
     json: Record<string, unknown>,
     config: Record<string, unknown>,
     options: HfTokenizerOptions,
   ) {
+    const vocab = new Map<string, number>();
+    const special = new Set<number>();
     const model = json.model as Record<string, unknown>;
     const v = model.vocab;
     if (Array.isArray(v)) {
-      v.forEach((entry, i) => this.vocab.set(String((entry as unknown[])[0]), i)); // Unigram: [piece, score][]
+      v.forEach((entry, i) => vocab.set(String((entry as unknown[])[0]), i)); // Unigram: [piece, score][]
     } else if (typeof v === 'object' && v !== null) {
-      for (const [piece, id] of Object.entries(v as Record<string, number>)) this.vocab.set(piece, id);
+      for (const [piece, id] of Object.entries(v as Record<string, number>)) vocab.set(piece, id);
     }
     const added = (Array.isArray(json.added_tokens) ? json.added_tokens : []) as AddedToken[];
     for (const t of added) {
-      this.vocab.set(t.content, t.id);
-      if (t.special) this.special.add(t.id);
+      vocab.set(t.content, t.id);
+      if (t.special) special.add(t.id);
     }
     let max = -1;
-    for (const [piece, id] of this.vocab) {
-      if (!this.byId.has(id)) this.byId.set(id, piece);
-      if (id > max) max = id;
-    }
+    for (const id of vocab.values()) if (id > max) max = id;
     if (max < 0) throw new TokenizerLoadError(file, 'the tokenizer has an empty vocabulary');
-    this.vocabSize = max + 1;
-    for (const id of tok.all_special_ids) this.special.add(id);
+    for (const id of tok.all_special_ids) special.add(id);
 
     const resolve = (key: keyof SpecialTokenNames): number | undefined => {
       const explicit = options.specialTokens?.[key];
@@ -107,7 +98,7 @@ export class HfTokenizer implements Tokenizer {
       const name = explicit !== undefined ? explicit : fromConfig;
       if (name === null) return undefined;
       if (name !== undefined) {
-        const id = this.vocab.get(name);
+        const id = vocab.get(name);
         if (id === undefined) {
           throw new TokenizerLoadError(file, `${key} token "${name}" is not in the vocabulary`);
         }
@@ -119,12 +110,11 @@ export class HfTokenizer implements Tokenizer {
       }
       return undefined;
     };
-    this.bosId = resolve('bos');
-    this.eosId = resolve('eos');
-    this.padId = resolve('pad');
-    this.sepId = resolve('sep');
-    this.unkId = resolve('unk');
-    for (const id of [this.bosId, this.eosId, this.padId, this.sepId]) if (id !== undefined) this.special.add(id);
+    const ids = { bosId: resolve('bos'), eosId: resolve('eos'), padId: resolve('pad'), sepId: resolve('sep'), unkId: resolve('unk') };
+    for (const id of [ids.bosId, ids.eosId, ids.padId, ids.sepId]) if (id !== undefined) special.add(id);
+    super(file, max + 1, ids, special);
+    this.vocab = vocab;
+    for (const [piece, id] of vocab) if (!this.byId.has(id)) this.byId.set(id, piece);
   }
 
   /** Loads a tokenizer.json (and the tokenizer_config.json beside it, if any). */
@@ -197,16 +187,8 @@ export class HfTokenizer implements Tokenizer {
     return out;
   }
 
-  decode(ids: readonly number[], options: DecodeOptions = {}): string {
-    for (let i = 0; i < ids.length; i++) {
-      const id = ids[i];
-      if (!Number.isInteger(id) || id < 0 || id >= this.vocabSize || !this.byId.has(id)) {
-        throw new TokenizerInputError(this.file, `id ${id} at position ${i} is outside the vocabulary [0, ${this.vocabSize})`);
-      }
-    }
-    const kept = options.skipSpecialTokens ? ids.filter((id) => !this.special.has(id)) : [...ids];
-    if (kept.length === 0) return '';
-    return this.tok.decode(kept, { skip_special_tokens: false, clean_up_tokenization_spaces: false });
+  protected decodeKnown(ids: number[]): string {
+    return this.tok.decode(ids, { skip_special_tokens: false, clean_up_tokenization_spaces: false });
   }
 
   tokenToId(token: string): number | undefined {

@@ -1,17 +1,25 @@
-/** data/tokenizer: one Tokenizer interface over SentencePiece and Hugging Face tokenizer.json (DESIGN §5). */
+/** data/tokenizer: one Tokenizer interface over SentencePiece and Hugging Face tokenizer.json (docs/ARCHITECTURE.md §5). */
 
 export { DEFAULT_SEP_TOKEN, type DecodeOptions, type Tokenizer, type TokenizerKind } from './tokenizer.js';
 export { SentencePieceTrainingError, TokenizerError, TokenizerInputError, TokenizerLoadError } from '../errors.js';
-export { SentencePieceTokenizer, type SentencePieceOptions } from './sentencepiece.js';
-export { HfTokenizer, type HfTokenizerOptions, type SpecialTokenNames } from './hf-tokenizer.js';
-export { loadTokenizer, type LoadTokenizerOptions } from './load-tokenizer.js';
 export {
+  PieceType,
+  SentencePieceTokenizer,
+  type SentencePieceModelInfo,
+  type SentencePieceOptions,
+  type SentencePiecePiece,
+  parseSentencePieceModel,
+} from './sentencepiece.js';
+export { HfTokenizer, type HfTokenizerOptions, type SpecialTokenNames } from './hf-tokenizer.js';
+export {
+  type LoadTokenizerOptions,
   PRETRAINED_SENTENCEPIECE,
   type PretrainedSentencePiece,
   type PretrainedSentencePieceName,
+  loadTokenizer,
   pretrainedSentencePieceBytes,
   pretrainedSentencePieceModel,
-} from './pretrained.js';
+} from './load-tokenizer.js';
 export {
   parseTrainSentencePieceArgs,
   spmTrainArgs,
@@ -21,9 +29,3 @@ export {
   trainSentencePiece,
   writeSentencePieceCorpus,
 } from './train-sentencepiece.js';
-export {
-  PieceType,
-  parseSentencePieceModel,
-  type SentencePieceModelInfo,
-  type SentencePiecePiece,
-} from './sentencepiece-model-proto.js';

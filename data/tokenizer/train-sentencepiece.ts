@@ -13,6 +13,7 @@ import { randomBytes } from 'node:crypto';
 import { open, rename, rm } from 'node:fs/promises';
 import { availableParallelism } from 'node:os';
 import { z } from 'zod';
+import { describeIssues } from '../../core/index.js';
 import { SentencePieceTrainingError } from '../errors.js';
 import { DEFAULT_SEP_TOKEN } from './tokenizer.js';
 
@@ -90,8 +91,7 @@ export function spmTrainArgs(options: z.output<typeof TrainSentencePieceOptionsS
 export async function trainSentencePiece(input: TrainSentencePieceOptions): Promise<TrainSentencePieceResult> {
   const parsed = TrainSentencePieceOptionsSchema.safeParse(input);
   if (!parsed.success) {
-    const issue = parsed.error.issues[0];
-    throw new SentencePieceTrainingError(`invalid trainSentencePiece options: ${issue.path.join('.')}: ${issue.message}`);
+    throw new SentencePieceTrainingError(`invalid trainSentencePiece options: ${describeIssues(parsed.error.issues, '', 1)}`);
   }
   const options = parsed.data;
   if (options.userDefinedSymbols.some((s) => s.includes(','))) {
@@ -215,9 +215,6 @@ export function parseTrainSentencePieceArgs(argv: readonly string[]): TrainSente
     else raw[key] = value;
   }
   const parsed = TrainSentencePieceOptionsSchema.safeParse(raw);
-  if (!parsed.success) {
-    const issue = parsed.error.issues[0];
-    throw new SentencePieceTrainingError(`invalid arguments: ${issue.path.join('.') || '(options)'}: ${issue.message}`);
-  }
+  if (!parsed.success) throw new SentencePieceTrainingError(`invalid arguments: ${describeIssues(parsed.error.issues, '', 1)}`);
   return raw as TrainSentencePieceOptions;
 }

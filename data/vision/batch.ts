@@ -2,8 +2,13 @@
  * Batches as plain typed arrays: gather chosen images of an ImageSet, convert uint8 pixels to
  * float32 scaled to [0, 1], to [-1, 1] (DIM's preprocessing), or normalised per channel with a
  * mean and std (applied to [0, 1] values, torchvision's convention).
+ *
+ * The minibatches of one epoch are a seeded permutation of 0..count-1 cut into batches. DIM drops
+ * the incomplete last batch (`skip_last_batch=True`: its N x N score masks and BatchNorm want full
+ * batches), so dropLast defaults to true.
  */
 
+import type { SeededRandom } from '../../core/index.js';
 import { type ImageSet, imageSize } from './image-set.js';
 
 export type Pixels = Uint8Array | Float32Array;
@@ -116,4 +121,32 @@ export function labelsAt(set: ImageSet, indices: ArrayLike<number>): Int32Array 
     out[i] = set.labels[indices[i]];
   }
   return out;
+}
+
+// ---- the batches of an epoch
+
+/** The index batches of one epoch, shuffled by `rng` (null: in order); see the file comment for dropLast. */
+export function epochBatches(
+  count: number,
+  batchSize: number,
+  rng: SeededRandom | null,
+  options: { dropLast?: boolean } = {},
+): Int32Array[] {
+  if (!Number.isInteger(batchSize) || batchSize < 1) throw new RangeError(`epochBatches: batchSize must be a positive integer, got ${batchSize}`);
+  const order = Int32Array.from({ length: count }, (_, i) => i);
+  if (rng) {
+    for (let i = count - 1; i > 0; i--) {
+      const j = rng.int(i + 1);
+      const t = order[i];
+      order[i] = order[j];
+      order[j] = t;
+    }
+  }
+  const batches: Int32Array[] = [];
+  const dropLast = options.dropLast ?? true;
+  for (let s = 0; s < count; s += batchSize) {
+    if (s + batchSize > count && dropLast) break;
+    batches.push(order.subarray(s, Math.min(count, s + batchSize)));
+  }
+  return batches;
 }

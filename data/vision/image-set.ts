@@ -1,7 +1,16 @@
 /**
  * ImageSet: a whole image data set in memory as one uint8 NHWC array plus int32 labels. Every
  * reader returns one; batches, augmentations and the trainer read from it.
+ *
+ * A decoded set can be saved as one uncompressed file, so that a set decoded from 60,000 JPEGs loads
+ * again in a fraction of a second. Layout: "DEMIIMG1", uint32 LE length of a JSON header
+ * {count, height, width, channels, classNames}, the JSON, count int32 LE labels, then the NHWC bytes.
  */
+
+import { mkdir, readFile } from 'node:fs/promises';
+import { dirname } from 'node:path';
+import { writeFileAtomically } from '../fetch/index.js';
+import { ImageDataError } from '../errors.js';
 
 /** N images of height x width x channels, uint8, NHWC (row-major, channels last), with labels. */
 export interface ImageSet {
@@ -117,4 +126,50 @@ export function classCounts(set: Pick<ImageSet, 'labels'>): Map<number, number> 
 
 function shapeOf(set: ImageSet): { height: number; width: number; channels: number } {
   return { height: set.height, width: set.width, channels: set.channels };
+}
+
+// ---- saved as one file
+
+const MAGIC = 'DEMIIMG1';
+
+/** Writes `set` to `path` (through a temporary file and a rename). */
+export async function writeImageSetFile(path: string, set: ImageSet): Promise<void> {
+  const header = Buffer.from(
+    JSON.stringify({ count: set.count, height: set.height, width: set.width, channels: set.channels, classNames: set.classNames }),
+  );
+  const head = Buffer.alloc(MAGIC.length + 4);
+  head.write(MAGIC, 0, 'latin1');
+  head.writeUInt32LE(header.length, MAGIC.length);
+  const labels = Buffer.alloc(4 * set.count);
+  for (let i = 0; i < set.count; i++) labels.writeInt32LE(set.labels[i], 4 * i);
+  await mkdir(dirname(path), { recursive: true });
+  await writeFileAtomically(path, (fh) => fh.writeFile(Buffer.concat([head, header, labels, set.images])));
+}
+
+/** Reads a file written by writeImageSetFile. */
+export async function readImageSetFile(path: string): Promise<ImageSet> {
+  const buf = await readFile(path).catch((e: Error) => {
+    throw new ImageDataError(path, `cannot read the file (${e.message})`);
+  });
+  if (buf.length < MAGIC.length + 4 || buf.toString('latin1', 0, MAGIC.length) !== MAGIC) {
+    throw new ImageDataError(path, `does not start with ${MAGIC}`, 'delete it; it will be rebuilt');
+  }
+  const hlen = buf.readUInt32LE(MAGIC.length);
+  let at = MAGIC.length + 4;
+  let meta: { count: number; height: number; width: number; channels: number; classNames?: string[] };
+  try {
+    meta = JSON.parse(buf.toString('utf8', at, at + hlen));
+  } catch {
+    throw new ImageDataError(path, 'header is not valid JSON (truncated?)', 'delete it; it will be rebuilt');
+  }
+  at += hlen;
+  const expected = at + 4 * meta.count + meta.count * meta.height * meta.width * meta.channels;
+  if (buf.length !== expected) {
+    throw new ImageDataError(path, `is ${buf.length} bytes, header implies ${expected} (truncated?)`, 'delete it; it will be rebuilt');
+  }
+  const labels = new Int32Array(meta.count);
+  for (let i = 0; i < meta.count; i++) labels[i] = buf.readInt32LE(at + 4 * i);
+  at += 4 * meta.count;
+  const images = new Uint8Array(buf.buffer, buf.byteOffset + at, buf.length - at);
+  return makeImageSet({ ...meta, images, labels });
 }

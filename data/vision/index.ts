@@ -1,6 +1,6 @@
 /**
  * data/vision: image data sets as ImageSet (uint8 NHWC + int32 labels), their readers and
- * downloaders, batches as plain typed arrays, and seeded augmentations (DESIGN §9).
+ * downloaders, batches as plain typed arrays, and seeded augmentations (docs/ARCHITECTURE.md §9).
  */
 
 export {
@@ -10,13 +10,16 @@ export {
   imageAt,
   imageSize,
   makeImageSet,
+  readImageSetFile,
   sliceImageSet,
   subsetImageSet,
+  writeImageSetFile,
 } from './image-set.js';
 export {
   type ImageBatch,
   type PixelScaling,
   type Pixels,
+  epochBatches,
   floatBatch,
   gatherBatch,
   labelsAt,
@@ -36,7 +39,6 @@ export {
   ensureDownloaded,
   hashFile,
 } from '../fetch/index.js';
-export { extractTar, fileBytes, readTarFile, tarEntries } from './archives.js';
 export {
   CIFAR10_BINARY,
   CIFAR10_CLASSES,
@@ -47,14 +49,21 @@ export {
   MNIST_FILES,
   STL10_BINARY,
   STL10_CLASSES,
+  extractTar,
+  fileBytes,
+  readTarFile,
+  tarEntries,
 } from './sources.js';
 export {
   CIFAR10_RECORD_BYTES,
   CIFAR10_TEST_FILES,
   CIFAR10_TRAIN_FILES,
   type Cifar10Split,
+  type LoadCifar10JpegOptions,
   type LoadCifar10Options,
+  findCifar10JpegTop,
   loadCifar10,
+  loadCifar10Jpeg,
   parseCifar10Binary,
   readCifar10BinaryDir,
   readCifar10BinaryFiles,
@@ -73,31 +82,33 @@ export {
   readStl10Folds,
   readStl10Images,
 } from './stl10.js';
-export { type IdxArray, type ReadIdxOptions, idxImages, idxLabels, parseIdx, readIdxFile, readIdxPair, readMaybeGzip } from './idx.js';
 export {
+  type IdxArray,
   type IdxSplit,
   type LoadIdxDatasetOptions,
+  type ReadIdxOptions,
   findDebianFashionMnist,
   findIdxPair,
+  idxImages,
+  idxLabels,
   loadFashionMnist,
   loadMnist,
+  parseIdx,
+  readIdxFile,
+  readIdxPair,
+  readMaybeGzip,
 } from './mnist.js';
 export {
   type DecodeOptions,
   type DecodedImage,
+  IMAGE_EXTENSIONS,
+  type ImageFolderArchiveOptions,
+  type ImageFolderOptions,
   decodeImage,
   imageDecoderAvailable,
   loadImageDecoder,
   probeChannels,
-} from './image-decoder.js';
-export {
-  IMAGE_EXTENSIONS,
-  type ImageFolderArchiveOptions,
-  type ImageFolderOptions,
   readImageFolder,
   readImageFolderArchive,
 } from './image-folder.js';
-export { readImageSetFile, writeImageSetFile } from './image-set-file.js';
-export { type LoadCifar10JpegOptions, findCifar10JpegTop, loadCifar10Jpeg } from './cifar10-jpeg.js';
-export { epochBatches } from './epoch-order.js';
 export * from './augment/index.js';

@@ -2,9 +2,15 @@
  * Where the image data sets are published, with the checksums their publishers give. MD5s are the
  * ones on the data sets' own pages (CIFAR-10) or in torchvision's dataset classes (STL-10, MNIST,
  * Fashion-MNIST), which have checked them against the publishers' files for years.
+ *
+ * Also the shared tar reader (data/fetch) as the image readers use it on those archives: a damaged
+ * archive (truncated, bad header checksum, bad gzip data) is an ImageDataError naming it, like any
+ * other unreadable image file.
  */
 
+import * as tar from '../fetch/index.js';
 import type { RemoteFile } from '../fetch/index.js';
+import { ImageDataError } from '../errors.js';
 
 /** CIFAR-10 binary version ("suitable for C programs"), https://www.cs.toronto.edu/~kriz/cifar.html */
 export const CIFAR10_BINARY: RemoteFile = {
@@ -102,3 +108,31 @@ export const FASHION_MNIST_CLASSES = [
   'Bag',
   'Ankle boot',
 ] as const;
+
+// ---- reading the archives
+
+const imageData: tar.TarOptions = { formatError: (file, problem) => new ImageDataError(file, problem) };
+
+/** The members of a tar stream; `label` names the archive in errors (see data/fetch). */
+export function tarEntries(stream: AsyncIterable<Buffer>, label: string): AsyncGenerator<tar.TarEntry> {
+  return tar.tarEntries(stream, label, imageData);
+}
+
+/** The bytes of a file, gunzipped if they start with the gzip magic. */
+export function fileBytes(path: string): AsyncGenerator<Buffer> {
+  return tar.fileBytes(path, imageData);
+}
+
+/** The members of a .tar or .tar.gz file. */
+export function readTarFile(path: string): AsyncGenerator<tar.TarEntry> {
+  return tar.readTarFile(path, imageData);
+}
+
+/** Extracts the wanted regular files of `archive` into `destDir/<basename>`; see data/fetch. */
+export function extractTar(
+  archive: string,
+  destDir: string,
+  want: (memberPath: string) => boolean,
+): Promise<Map<string, string>> {
+  return tar.extractTar(archive, destDir, want, imageData);
+}

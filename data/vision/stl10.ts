@@ -9,10 +9,9 @@
 import { open, readFile, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { type DownloadOptions, cacheSubdir, ensureDownloaded } from '../fetch/index.js';
-import { extractTar } from './archives.js';
 import { ImageDataError } from '../errors.js';
 import { type ImageSet, concatImageSets, makeImageSet } from './image-set.js';
-import { STL10_BINARY, STL10_CLASSES } from './sources.js';
+import { STL10_BINARY, STL10_CLASSES, extractTar } from './sources.js';
 
 const SIDE = 96;
 const PLANE = SIDE * SIDE;

@@ -1,5 +1,5 @@
 /**
- * Multi-location forms of the bounds, for DIM's local objective (dim.md §1.2, §10): scores
+ * Multi-location forms of the bounds, for DIM's local objective (docs/ARCHITECTURE.md §9): scores
  * u[i][j][l] = critic(local feature l of image j, global feature of image i), shape [N, N, L].
  * Positives: i == j at every location l; negatives: i != j at every location (same-image pairs at
  * other locations are never negatives). Each reduces to its 2-D bound when L = 1.
@@ -22,7 +22,7 @@
  */
 import { tf } from '../engine/index.js';
 import { BoundsError } from '../errors.js';
-import { MASK_VALUE } from './matrix.js';
+import { MASK_VALUE } from './bounds.js';
 
 /** softplus(x) = log(1 + e^x) with finite values and gradients everywhere. */
 export function stableSoftplus(x: tf.Tensor): tf.Tensor {

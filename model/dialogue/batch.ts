@@ -1,5 +1,5 @@
 /**
- * A training batch for the LM + DEMI objective (DESIGN §5), as typed arrays:
+ * A training batch for the LM + DEMI objective (docs/ARCHITECTURE.md §5), as typed arrays:
  * - the LM pass over context + response: ids [B, T], labels [B, T] (-1 on context and padding, so
  *   the loss counts response tokens and EOS only; with `labelContext` the context turns are labelled
  *   too), and the position of each context's last token
@@ -10,6 +10,8 @@
  */
 import type { DialogueFormat, EncodedExample } from './format.js';
 import { IGNORE_LABEL } from '../transformer/index.js';
+import { SeededRandom, ConfigError } from '../../core/index.js';
+import { CheckpointError } from '../errors.js';
 
 export interface DialogueBatch {
   size: number;
@@ -96,4 +98,54 @@ export function makeDialogueBatch(examples: readonly EncodedExample[], format: D
   });
   const inputTokens = fulls.reduce((n, f) => n + f.length - 1, 0);
   return { size, T, ids, labels, contextEnd, Ty, responseIds, prefixEnds, levels, Tu, lastTurnIds, lastTurnEnd, responseTokens, labelledTokens, inputTokens };
+}
+
+// ---- batcher
+
+/**
+ * Shuffled batches over encoded examples. The order of epoch e is a shuffle seeded by (seed, e), so
+ * the data position is just {epoch, position} and a resumed run sees exactly the batches the
+ * uninterrupted one would have.
+ */
+export interface BatcherState {
+  epoch: number;
+  position: number;
+}
+
+export class ExampleBatcher {
+  private order: number[] = [];
+  private state: BatcherState = { epoch: 0, position: 0 };
+
+  constructor(private readonly examples: readonly EncodedExample[], readonly batchSize: number, private readonly seed: number) {
+    if (examples.length < batchSize) {
+      throw new ConfigError(`only ${examples.length} training examples for batches of ${batchSize}`, { hint: 'lower training.batchSize or add data' });
+    }
+    this.reorder();
+  }
+
+  private reorder(): void {
+    const indices = Array.from({ length: this.examples.length }, (_, i) => i);
+    this.order = new SeededRandom(this.seed * 7919 + this.state.epoch * 104729 + 1).shuffle(indices);
+  }
+
+  /** The next batch of distinct examples (an epoch's tail that cannot fill a batch is skipped). */
+  next(): EncodedExample[] {
+    if (this.state.position + this.batchSize > this.order.length) {
+      this.state = { epoch: this.state.epoch + 1, position: 0 };
+      this.reorder();
+    }
+    const batch = this.order.slice(this.state.position, this.state.position + this.batchSize).map((i) => this.examples[i]);
+    this.state = { ...this.state, position: this.state.position + this.batchSize };
+    return batch;
+  }
+
+  getState(): BatcherState {
+    return { ...this.state };
+  }
+
+  setState(state: BatcherState): void {
+    if (!Number.isInteger(state?.epoch) || !Number.isInteger(state?.position)) throw new CheckpointError('the data position in the checkpoint (train_state.json) is malformed', { hint: 'resume from another checkpoint, or start the run again' });
+    this.state = { ...state };
+    this.reorder();
+  }
 }

@@ -1,10 +1,11 @@
 /**
- * The DEMI critic's projections (DESIGN §5): f(x) = W_f h_x and g(y(k)) = W_g h_y(k), both
+ * The DEMI critic's projections (docs/ARCHITECTURE.md §5): f(x) = W_f h_x and g(y(k)) = W_g h_y(k), both
  * L2-normalised, scored as <f, g> / tau. Normalised projections keep the scores in [-1/tau, 1/tau],
  * so tau alone sets how sharp the critic can be and the LM's hidden states cannot blow it up.
  */
 import { tf } from '../engine/index.js';
 import { SeededRandom } from '../../core/index.js';
+import { CheckpointError } from '../errors.js';
 
 export const F_PROJECTION = 'demi.f_proj.weight';
 export const G_PROJECTION = 'demi.g_proj.weight';
@@ -17,7 +18,7 @@ export class DemiHeads {
     for (const name of [F_PROJECTION, G_PROJECTION]) {
       const size = dModel * projectionDim;
       const values = init instanceof Map ? init.get(name) : init.normalArray(size, 1 / Math.sqrt(dModel));
-      if (!values || values.length !== size) throw new Error(`DEMI heads: '${name}' missing or not [${dModel}, ${projectionDim}]`);
+      if (!values || values.length !== size) throw new CheckpointError(`DEMI heads: '${name}' missing or not [${dModel}, ${projectionDim}]`, { hint: 'the checkpoint was written for another objective.projectionDim or model size' });
       const t = tf.tensor(values, [dModel, projectionDim]);
       this.variables[name] = tf.variable(t, true);
       t.dispose();

@@ -1,5 +1,5 @@
 /**
- * How dialogue text becomes token ids for the LM (DESIGN §5): turns joined by a separator token,
+ * How dialogue text becomes token ids for the LM (docs/ARCHITECTURE.md §5): turns joined by a separator token,
  * the response ended by EOS:
  *   turn_1 <sep> turn_2 <sep> ... turn_n <sep> response <eos>
  * Tokenizers without a separator (GPT-2 / DialoGPT) use EOS between turns, as DialoGPT does.

@@ -1,15 +1,12 @@
 export { dialogueFormat, encodeExample, encodeContext, type DialogueFormat, type EncodedExample, type EncodeOptions } from './format.js';
 export { DialogueFormatError } from '../errors.js';
-export { makeDialogueBatch, prefixLengths, lastTurn, type DialogueBatch } from './batch.js';
+export { makeDialogueBatch, prefixLengths, lastTurn, ExampleBatcher, type DialogueBatch, type BatcherState } from './batch.js';
 export { DemiHeads, F_PROJECTION, G_PROJECTION } from './demi-heads.js';
 export { dialogueLoss, type DemiObjectiveConfig, type DialogueLossOutput } from './objective.js';
-export { ExampleBatcher, type BatcherState } from './batcher.js';
 export { DialogueTask, miTermNames } from './task.js';
 export { DialogueTrainConfigSchema, loadDialogueTrainConfig, type DialogueTrainConfig } from './config.js';
-export { loadEpisodes } from './corpus.js';
 export { loadDialogueModel, newDialogueModel, tokenizerFileEntry, CHECKPOINT_FORMAT, type LoadedDialogueModel, type DialogueModelConfig } from './checkpoint.js';
-export { trainDialogue, DAILYDIALOG_LICENSE } from './train-dialogue.js';
+export { trainDialogue, loadEpisodes, unigramPerplexity, DAILYDIALOG_LICENSE } from './train-dialogue.js';
 export { referenceNll, type ReferenceNll } from './reference-nll.js';
-export { unigramPerplexity } from './unigram-baseline.js';
-export { reply, promptFor, criticScores, type ReplyOptions } from './reply.js';
+export { reply, promptFor, criticScores, withDialogueStops, type ReplyOptions } from './reply.js';
 export { RerankError } from '../errors.js';

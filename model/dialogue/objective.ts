@@ -1,5 +1,5 @@
 /**
- * The dialogue objective (DESIGN §5): LM NLL on response tokens - lambda * I_DEMI.
+ * The dialogue objective (docs/ARCHITECTURE.md §5): LM NLL on response tokens - lambda * I_DEMI.
  *
  * Split 'response' (the card): x = context, y = response, y(k) = its first ceil(k|y|/M) tokens.
  *   S_k[i][j] = <f(x_j), g(y_i(k))> / tau; I_DEMI = InfoNCE(S_1) + sum_k conditionalInfoNCE(S_k, S_{k-1})
@@ -15,7 +15,6 @@ import { demi, type DemiLevel } from '../bounds/index.js';
 import { lmLoss, type GPT } from '../transformer/index.js';
 import type { DialogueBatch } from './batch.js';
 import { DemiHeads } from './demi-heads.js';
-import { rowsAt } from './rows-at.js';
 
 export interface DemiObjectiveConfig {
   lambda: number;
@@ -72,4 +71,14 @@ function computeLoss(model: GPT, heads: DemiHeads | null, batch: DialogueBatch, 
   const mi = demi(levels);
   const loss = tf.sub(lm, tf.mul(mi.total, config.lambda)) as tf.Scalar;
   return { loss, lm, mi };
+}
+
+/**
+ * The hidden state of row b at position positions[b]: [B, T, D] -> [B, D] (differentiable gather).
+ * The critic heads read one position per row: the last token of a context or of a response prefix.
+ */
+export function rowsAt(hidden: tf.Tensor3D, positions: ArrayLike<number>): tf.Tensor2D {
+  const [B, T, D] = hidden.shape;
+  const index = tf.tensor1d(Int32Array.from({ length: B }, (_, b) => b * T + positions[b]), 'int32');
+  return tf.gather(tf.reshape(hidden, [B * T, D]), index) as tf.Tensor2D;
 }

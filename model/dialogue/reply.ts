@@ -1,15 +1,15 @@
 /**
  * Replies to dialogue contexts with a loaded model: the context is encoded (turns + separators,
  * truncated from the front to leave room for the reply), and decoding ends at EOS or at a turn
- * separator. Optionally DEMI rerank (DESIGN §6): sample n candidates and return the one the trained
- * critic scores highest with the context.
+ * separator. Optionally DEMI rerank (docs/ARCHITECTURE.md §6): sample n candidates and return the
+ * one the trained critic scores highest with the context.
  */
 import { tf } from '../engine/index.js';
 import { SeededRandom } from '../../core/index.js';
 import { generate, type GenerateOptions, type GenerationConfigInput, type GenerationResult } from '../generation/index.js';
 import type { LoadedDialogueModel } from './checkpoint.js';
 import { encodeContext } from './format.js';
-import { rowsAt } from './rows-at.js';
+import { rowsAt } from './objective.js';
 import { RerankError } from '../errors.js';
 
 export interface ReplyOptions extends Omit<GenerateOptions, 'tokenizer'> {
@@ -17,7 +17,8 @@ export interface ReplyOptions extends Omit<GenerateOptions, 'tokenizer'> {
   rerank?: number;
 }
 
-function withDialogueStops(loaded: LoadedDialogueModel, config: GenerationConfigInput): GenerationConfigInput {
+/** `config` with the dialogue's reply ends (EOS and the turn separator) added to its stop ids. */
+export function withDialogueStops(loaded: Pick<LoadedDialogueModel, 'format'>, config: GenerationConfigInput): GenerationConfigInput {
   const given = config.eosTokenId === undefined ? [] : Array.isArray(config.eosTokenId) ? config.eosTokenId : [config.eosTokenId];
   return { ...config, eosTokenId: [...new Set([...given, loaded.format.eosId, loaded.format.sepId])] };
 }

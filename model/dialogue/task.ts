@@ -1,10 +1,9 @@
-/** Dialogue fine-tuning as a TrainingTask: LM + DEMI on encoded examples (DESIGN §5). */
+/** Dialogue fine-tuning as a TrainingTask: LM + DEMI on encoded examples (docs/ARCHITECTURE.md §5). */
 import { tf, variableArrays } from '../engine/index.js';
 import { type SeededRandom } from '../../core/index.js';
 import type { GPT } from '../transformer/index.js';
 import type { NamedArrays, StepOutput, TrainingTask } from '../training/index.js';
-import { makeDialogueBatch, type DialogueBatch } from './batch.js';
-import { ExampleBatcher, type BatcherState } from './batcher.js';
+import { makeDialogueBatch, type DialogueBatch, ExampleBatcher, type BatcherState } from './batch.js';
 import type { DemiHeads } from './demi-heads.js';
 import type { DialogueFormat, EncodedExample } from './format.js';
 import { dialogueLoss, type DemiObjectiveConfig } from './objective.js';
@@ -26,20 +25,26 @@ export function miTermNames(levels: number): string[] {
   return Array.from({ length: levels }, (_, k) => `mi_${k + 1}`);
 }
 
+/**
+ * Response prefixes a batch carries: M for the response split; the context split uses only the whole
+ * response (its two terms come from the context and its last turn), so one.
+ */
+function prefixLevels(objective: DemiObjectiveConfig): number {
+  return objective.split === 'context' ? 1 : objective.levels;
+}
+
 export class DialogueTask implements TrainingTask<DialogueBatch> {
   readonly variables: Record<string, tf.Variable>;
   readonly unit = 'tok';
   private readonly batcher: ExampleBatcher;
-  private readonly levels: number;
 
   constructor(private readonly o: DialogueTaskOptions) {
     this.variables = { ...o.model.variables, ...(o.heads && o.objective.lambda > 0 ? o.heads.variables : {}) };
     this.batcher = new ExampleBatcher(o.train, o.batchSize, o.seed);
-    this.levels = o.objective.split === 'context' ? 2 : o.objective.levels;
   }
 
   nextBatch(): DialogueBatch {
-    return makeDialogueBatch(this.batcher.next(), this.o.format, this.o.objective.levels,
+    return makeDialogueBatch(this.batcher.next(), this.o.format, prefixLevels(this.o.objective),
       { labelContext: this.o.objective.lmTargets === 'dialogue' });
   }
 
@@ -48,7 +53,8 @@ export class DialogueTask implements TrainingTask<DialogueBatch> {
     const metrics: Record<string, tf.Scalar> = { lm: out.lm };
     if (out.mi) {
       metrics.mi_total = out.mi.total;
-      out.mi.terms.forEach((t, k) => { metrics[miTermNames(this.levels)[k]] = t; });
+      const names = miTermNames(out.mi.terms.length);
+      out.mi.terms.forEach((t, k) => { metrics[names[k]] = t; });
     }
     return { loss: out.loss, metrics, items: batch.inputTokens };
   }
@@ -61,18 +67,18 @@ export class DialogueTask implements TrainingTask<DialogueBatch> {
     const { valid, batchSize, format, objective, model, heads } = this.o;
     let nll = 0;
     let tokens = 0;
-    const miSums = new Array(this.levels + 1).fill(0);
+    let miSums: number[] = [];
     let miBatches = 0;
     for (let start = 0; start < valid.length; start += batchSize) {
       const chunk = valid.slice(start, start + batchSize);
       if (chunk.length < 2) break;
-      const batch = makeDialogueBatch(chunk, format, objective.levels);
+      const batch = makeDialogueBatch(chunk, format, prefixLevels(objective));
       const out = dialogueLoss(model, chunk.length === batchSize ? heads : null, batch, objective);
       nll += out.lm.dataSync()[0] * batch.responseTokens;
       tokens += batch.responseTokens;
       if (out.mi) {
-        miSums[0] += out.mi.total.dataSync()[0];
-        out.mi.terms.forEach((t, k) => { miSums[k + 1] += t.dataSync()[0]; });
+        const values = [out.mi.total, ...out.mi.terms].map((t) => t.dataSync()[0]);
+        miSums = values.map((v, k) => (miSums[k] ?? 0) + v);
         miBatches++;
       }
       tf.dispose(out as unknown as tf.TensorContainer);
@@ -81,7 +87,7 @@ export class DialogueTask implements TrainingTask<DialogueBatch> {
     const result: Record<string, number> = { loss, ppl: Math.exp(loss) };
     if (miBatches > 0) {
       result.mi_total = miSums[0] / miBatches;
-      miTermNames(this.levels).forEach((name, k) => { result[name] = miSums[k + 1] / miBatches; });
+      miTermNames(miSums.length - 1).forEach((name, k) => { result[name] = miSums[k + 1] / miBatches; });
     }
     return result;
   }

@@ -5,16 +5,14 @@
  */
 import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { episodesToExamples, type Example } from '../../data/dialogue/index.js';
+import { episodesToExamples, type Example, type Episode, loadDailyDialog, loadTopicalChat, loadWizardOfWikipedia, readJsonl } from '../../data/dialogue/index.js';
 import { loadTokenizer, trainSentencePiece, writeSentencePieceCorpus, type Tokenizer } from '../../data/tokenizer/index.js';
-import { log, SeededRandom } from '../../core/index.js';
+import { log, SeededRandom, ConfigError } from '../../core/index.js';
 import { train, type TrainingResult } from '../training/index.js';
-import { unigramPerplexity } from './unigram-baseline.js';
 import { CHECKPOINT_FORMAT, loadDialogueModel, newDialogueModel, tokenizerFileEntry, type DialogueModelConfig } from './checkpoint.js';
 import type { DialogueTrainConfig } from './config.js';
-import { loadEpisodes } from './corpus.js';
 import { DemiHeads } from './demi-heads.js';
-import { dialogueFormat, encodeExample, type EncodedExample } from './format.js';
+import { dialogueFormat, encodeExample, type EncodedExample, type DialogueFormat } from './format.js';
 import { DialogueTask } from './task.js';
 
 export const DAILYDIALOG_LICENSE = 'Trained on DailyDialog (Li et al., 2017), licensed CC BY-NC-SA 4.0: non-commercial use, share alike.';
@@ -94,4 +92,51 @@ export async function trainDialogue(config: DialogueTrainConfig, options: { resu
     built.model.dispose();
     built.heads?.dispose();
   }
+}
+
+// ---- corpus
+
+/** Reading a configured corpus split into episodes (download or local file). */
+export type CorpusSource = DialogueTrainConfig['data']['train'];
+
+export async function loadEpisodes(source: CorpusSource): Promise<Episode[]> {
+  switch (source.corpus) {
+    case 'dailydialog':
+      return loadDailyDialog(source.split as 'train' | 'validation' | 'test', source.path ? { path: source.path } : {});
+    case 'wizard-of-wikipedia':
+      return loadWizardOfWikipedia(source.split as never, source.path ? { path: source.path } : {});
+    case 'topical-chat':
+      return loadTopicalChat(source.split as never, source.path ? { path: source.path } : {});
+    case 'jsonl':
+      if (!source.path) throw new ConfigError('a jsonl corpus needs data.<split>.path (a file with one {"turns": [...]} per line)');
+      return readJsonl(source.path);
+    default:
+      throw new ConfigError(`unknown corpus '${(source as { corpus: string }).corpus}'`);
+  }
+}
+
+// ---- unigram baseline
+
+/**
+ * The unigram baseline a dialogue LM must beat: perplexity of the validation responses (and EOS)
+ * under token frequencies counted on the training responses, add-one smoothed over the vocabulary.
+ */
+export function unigramPerplexity(train: readonly EncodedExample[], valid: readonly EncodedExample[], vocabSize: number, format: DialogueFormat): number {
+  const counts = new Float64Array(vocabSize).fill(1);
+  let total = vocabSize;
+  for (const e of train) {
+    for (const id of [...e.responseIds, format.eosId]) {
+      counts[id] += 1;
+      total += 1;
+    }
+  }
+  let nll = 0;
+  let tokens = 0;
+  for (const e of valid) {
+    for (const id of [...e.responseIds, format.eosId]) {
+      nll -= Math.log(counts[id] / total);
+      tokens += 1;
+    }
+  }
+  return Math.exp(nll / Math.max(tokens, 1));
 }

@@ -4,8 +4,8 @@
  * The state (step and moments) is exposed as plain arrays for checkpoints, so resuming is exact.
  */
 import { tf } from './tf.js';
-import { ADAMW } from './ops/names.js';
-import { hasKernel, runKernel } from './ops/has-kernel.js';
+import { ADAMW, hasKernel, runKernel } from './fused-ops.js';
+import { CheckpointError } from '../errors.js';
 
 export interface AdamWConfig {
   learningRate: number;
@@ -94,9 +94,9 @@ export class AdamW {
     this.step = state.step;
     for (const [name, { m, v }] of Object.entries(state.moments)) {
       const variable = variables[name];
-      if (!variable) throw new Error(`AdamW.setState: optimizer state names a variable '${name}' the model does not have`);
+      if (!variable) throw new CheckpointError(`optimizer state names a variable '${name}' the model does not have`, { hint: 'resume with the config the run was started with' });
       if (m.length !== variable.size || v.length !== variable.size) {
-        throw new Error(`AdamW.setState: moments of '${name}' have ${m.length} values, the variable ${variable.size}`);
+        throw new CheckpointError(`optimizer moments of '${name}' have ${m.length} values, the variable ${variable.size}`, { hint: 'resume with the config the run was started with' });
       }
       this.moments.set(name, { m: tf.keep(tf.tensor(m, variable.shape)), v: tf.keep(tf.tensor(v, variable.shape)) });
     }

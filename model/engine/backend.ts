@@ -1,5 +1,5 @@
 /**
- * Backend selection (DESIGN §3). In order: tfjs-node-gpu, tfjs-node (optional dependencies, present
+ * Backend selection (docs/ARCHITECTURE.md §3). In order: tfjs-node-gpu, tfjs-node (optional dependencies, present
  * where libtensorflow could be downloaded), then wasm with the project's native OpenBLAS kernels,
  * then wasm with the pure-JS fixes, then cpu. DEMI_BACKEND (or --backend) names one directly:
  * tensorflow-gpu | tensorflow | native | wasm | cpu. The choice is logged once and queryable.

@@ -1,11 +1,7 @@
-export { tf, type Tensor } from './tf.js';
+export { tf, variableArrays, type Tensor } from './tf.js';
 export { selectBackend, backendInfo, BACKEND_NAMES, type BackendInfo, type BackendName } from './backend.js';
 export { BackendError } from '../errors.js';
 export { AdamW, clipByGlobalNorm, type AdamWConfig, type AdamWState } from './adamw.js';
-export { gelu } from './ops/gelu.js';
-export { layerNorm } from './ops/layer-norm.js';
-export { causalSoftmax } from './ops/causal-softmax.js';
-export { sparseSoftmaxCrossEntropy } from './ops/sparse-cross-entropy.js';
+export { gelu, layerNorm, causalSoftmax, sparseSoftmaxCrossEntropy } from './fused-ops.js';
 export { loadNativeAddon, detectCoreType } from './native/addon.js';
 export { restoreKernels } from './kernels/register.js';
-export { variableArrays } from './variable-arrays.js';

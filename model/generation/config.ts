@@ -1,6 +1,7 @@
 /**
- * Decoding configuration with Hugging Face `GenerationConfig` semantics (DESIGN §6,
- * ../shared/reference/dialogue.md §1.2), validated with zod. Names are camelCase versions of HF's.
+ * Decoding configuration with Hugging Face `GenerationConfig` semantics (docs/ARCHITECTURE.md §6;
+ * transformers' GenerationConfig docs and generation/configuration_utils.py), validated with zod.
+ * Names are camelCase versions of HF's.
  *
  * Mode selection as in HF: greedy when `numBeams = 1, doSample = false`; multinomial sampling when
  * `doSample = true`; beam search when `numBeams > 1` (beam *sampling*, `numBeams > 1` with

@@ -4,14 +4,15 @@
  * last position *before* the LM head, so the [B, T, V] logits of the prompt are never computed).
  * - prompts of equal length: `GPT.hidden` with the transformer's KVCache (one [B, 1] forward per
  *   token), or without a cache the whole sequence again each token (`useCache: false`);
- * - prompts of different lengths: left-padding through `paddedHidden` (masked padding, per-row
- *   positions), with or without the cache, so every row computes what its prompt alone computes.
+ * - prompts of different lengths: left-padding through `paddedHidden` (below: masked padding,
+ *   per-row positions), with or without the cache, so every row computes what its prompt alone
+ *   computes.
  * `select(rows)` keeps/reorders/duplicates rows (finished sequences leave the batch; beam search
  * reorders beams), the KV cache included.
  */
 import { tf } from '../engine/index.js';
 import { KVCache, type GPT } from '../transformer/index.js';
-import { paddedHidden } from './padded-forward.js';
+import { GenerationInputError } from '../errors.js';
 
 export class Decoder {
   /** Real tokens of every row (prompt, then every token passed to `step`). */
@@ -92,4 +93,13 @@ export class Decoder {
       logits.dispose();
     }
   }
+}
+
+/**
+ * Hidden states of a LEFT-PADDED batch (row b starts with pads[b] filler ids): the transformer's own
+ * forward with per-row positions and a padding mask, so each row computes what its prompt alone does.
+ */
+export function paddedHidden(model: GPT, ids: tf.Tensor2D, pads: readonly number[], cache?: KVCache): tf.Tensor3D {
+  if (pads.length !== ids.shape[0]) throw new GenerationInputError(`paddedHidden: ${pads.length} pad counts for ${ids.shape[0]} rows`);
+  return model.hidden(ids, { cache, leftPadding: pads });
 }

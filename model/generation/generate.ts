@@ -1,17 +1,14 @@
 /**
- * `generate(model, prompt(s), config, options)`: the one entry point (DESIGN §6). A single prompt
- * (number[]) gives one result, a batch (number[][]) gives one result per prompt, in order. Batches
- * run together (left-padded when lengths differ), so evaluating many contexts is faster than one
- * call per context, and each row decodes exactly what its prompt alone decodes.
+ * `generate(model, prompt(s), config, options)`: the one entry point (docs/ARCHITECTURE.md §6). A
+ * single prompt (number[]) gives one result, a batch (number[][]) gives one result per prompt, in
+ * order. Batches run together (left-padded when lengths differ), so evaluating many contexts is
+ * faster than one call per context, and each row decodes exactly what its prompt alone decodes.
  */
-import type { GPT } from '../transformer/index.js';
-import { parseGenerationConfig, type GenerationConfigInput } from './config.js';
-import { buildLogitsProcessors } from './processor-list.js';
-import { preparePrompt } from './prompt.js';
-import { greedyOrSample } from './greedy-sample.js';
-import { beamSearch } from './beam-search.js';
+import type { GPT, GPTConfig } from '../transformer/index.js';
 import { GenerationInputError } from '../errors.js';
-import type { RunContext } from './run-context.js';
+import { parseGenerationConfig, type GenerationConfigInput } from './config.js';
+import { buildLogitsProcessors } from './logits-process.js';
+import { beamSearch, greedyOrSample, type RunContext } from './search.js';
 import type { GenerateOptions, GenerationResult } from './result.js';
 
 export function generate(model: GPT, prompt: readonly number[], config: GenerationConfigInput | undefined, options: GenerateOptions): Promise<GenerationResult>;
@@ -37,4 +34,29 @@ export async function generate(
   };
   const results = config.numBeams > 1 ? await beamSearch(context) : await greedyOrSample(context);
   return single ? results[0] : results;
+}
+
+// ---- prompt checks and truncation to the model's context
+
+/**
+ * Room for the prompt: `blockSize - maxNewTokens` tokens (at least 1), so that the requested
+ * tokens fit the block. A longer prompt loses tokens from the FRONT (the most recent context is
+ * kept, as ParlAI's --text-truncate and Ollama's chat truncation do).
+ */
+export function promptRoom(blockSize: number, maxNewTokens: number): number {
+  return Math.max(1, blockSize - maxNewTokens);
+}
+
+/** Checks every id and returns the prompt truncated from the front to `promptRoom`. */
+export function preparePrompt(ids: readonly number[], model: Pick<GPTConfig, 'vocabSize' | 'blockSize'>, maxNewTokens: number, index = 0): number[] {
+  if (!Array.isArray(ids) || ids.length === 0) {
+    throw new GenerationInputError(`prompt ${index} is empty: generation needs at least one token (e.g. the tokenizer's BOS or separator id)`);
+  }
+  for (const id of ids) {
+    if (!Number.isInteger(id) || id < 0 || id >= model.vocabSize) {
+      throw new GenerationInputError(`prompt ${index} has token id ${id}, outside the model's vocabulary [0, ${model.vocabSize}): was it encoded with this model's tokenizer?`);
+    }
+  }
+  const room = promptRoom(model.blockSize, maxNewTokens);
+  return ids.length > room ? ids.slice(ids.length - room) : [...ids];
 }

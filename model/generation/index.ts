@@ -1,19 +1,12 @@
-export { generate } from './generate.js';
+export { generate, promptRoom, preparePrompt } from './generate.js';
 export { GenerationConfigSchema, parseGenerationConfig, type GenerationConfig, type GenerationConfigInput } from './config.js';
 export type { GenerationResult, GenerateOptions, FinishReason } from './result.js';
 export { GenerationConfigError, GenerationInputError } from '../errors.js';
-export { applyProcessors, FILTER_VALUE, type LogitsProcessor, type SequenceView } from './logits-processor.js';
-export { TemperatureWarper } from './temperature.js';
-export { TopKWarper, kthLargest } from './top-k.js';
-export { TopPWarper } from './top-p.js';
-export { RepetitionPenaltyProcessor } from './repetition-penalty.js';
-export { NoRepeatNgramProcessor, getNgrams, bannedNgramTokens } from './no-repeat-ngram.js';
-export { MinNewTokensProcessor } from './min-new-tokens.js';
-export { buildLogitsProcessors } from './processor-list.js';
-export { argmax, sampleToken, logSoftmaxInPlace } from './token-choice.js';
-export { BeamHypotheses, type Hypothesis } from './beam-hypotheses.js';
-export { TextStream, type TokenDecoder } from './text-stream.js';
-export { findStopString, partialStopSuffix } from './stop-strings.js';
-export { promptRoom, preparePrompt } from './prompt.js';
-export { paddedHidden } from './padded-forward.js';
-export { Decoder } from './decoder.js';
+export {
+  applyProcessors, FILTER_VALUE, type LogitsProcessor, type SequenceView, buildLogitsProcessors,
+  TemperatureWarper, TopKWarper, kthLargest, TopPWarper, RepetitionPenaltyProcessor,
+  NoRepeatNgramProcessor, getNgrams, bannedNgramTokens, MinNewTokensProcessor,
+} from './logits-process.js';
+export { argmax, sampleToken, logSoftmaxInPlace, BeamHypotheses, type Hypothesis } from './search.js';
+export { TextStream, type TokenDecoder, findStopString, partialStopSuffix } from './text-stream.js';
+export { Decoder, paddedHidden } from './decoder.js';

@@ -1,6 +1,55 @@
 /**
- * Incremental detokenisation of one generated sequence (../shared/reference/dialogue.md §2.1): after
- * every token the whole generated sequence is decoded again (as HF's TextStreamer does) and only the
+ * The text side of generation: stop strings on the decoded text, and the incremental
+ * detokenisation that streams it without ever emitting part of a stop string.
+ *
+ * Stop strings: convention of OpenAI / llama.cpp, not HF: generation of a sequence stops as soon as
+ * its generated text *contains* a stop string (only the generated text is searched, never the
+ * prompt), and the output text ends just before the stop string: the stop string and anything
+ * after it are cut. "Contains" rather than "ends with" because a token can run past the end of a
+ * stop string (e.g. stop "\n" inside the token "\nA"). HF's `StopStringCriteria` also stops on the
+ * token that completes the string but returns the text with it; the generator keeps HF's token ids
+ * (`tokenIds` include the tokens that spelled the stop string) and OpenAI's text.
+ */
+
+// ---- stop strings
+
+/** Index of the earliest occurrence of any stop string in `text`, or -1. */
+export function findStopString(text: string, stopStrings: readonly string[]): number {
+  let at = -1;
+  for (const s of stopStrings) {
+    const i = text.indexOf(s);
+    if (i >= 0 && (at < 0 || i < at)) at = i;
+  }
+  return at;
+}
+
+/**
+ * Length of the longest suffix of `text` that is a proper prefix of some stop string: text a
+ * streamer must hold back, because the next token may complete a stop string that is then cut.
+ */
+export function partialStopSuffix(text: string, stopStrings: readonly string[]): number {
+  let best = 0;
+  for (const s of stopStrings) {
+    for (let len = Math.min(s.length - 1, text.length); len > best; len--) {
+      if (text.endsWith(s.slice(0, len))) {
+        best = len;
+        break;
+      }
+    }
+  }
+  return best;
+}
+
+// ---- streaming
+
+/** The one thing generation needs from a tokenizer (data/tokenizer's Tokenizer fits). */
+export interface TokenDecoder {
+  decode(ids: readonly number[]): string;
+}
+
+/**
+ * Incremental detokenisation of one generated sequence: after every token the whole generated
+ * sequence is decoded again (as HF's `TextStreamer`, generation/streamers.py, does) and only the
  * new suffix is emitted, and only up to complete characters and never into a possible stop string:
  * - a trailing run of U+FFFD (what a byte-level decoder renders an incomplete UTF-8 sequence as) is
  *   held back until the next token completes it;
@@ -9,13 +58,6 @@
  *   as decoding is prefix-stable, which byte-level BPE and SentencePiece decoding are for the
  *   text before the last token; HF's streamer makes the same assumption).
  */
-import { findStopString, partialStopSuffix } from './stop-strings.js';
-
-/** The one thing generation needs from a tokenizer (data/tokenizer's Tokenizer fits). */
-export interface TokenDecoder {
-  decode(ids: readonly number[]): string;
-}
-
 export class TextStream {
   private emitted = 0;
   private stopAt = -1;

@@ -1,15 +1,3 @@
-import { BleuScore } from './bleu-score.js';
-import {
-  BLEU_SIGNATURE_VERSION,
-  BleuSignature,
-  SMOOTH_DEFAULTS,
-  type SmoothMethod,
-} from './bleu-signature.js';
-import { bleuTokenizer, type BleuTokenizerName } from './bleu-tokenizers.js';
-import { MetricsError } from '../errors.js';
-import { ngramKey } from './ngrams.js';
-import { pyRstrip, pySplit } from './python-text.js';
-
 /**
  * sacrebleu-compatible BLEU (Papineni et al. 2002, as sacrebleu 2.x `metrics/bleu.py` computes
  * it): same tokenizers, clipping, reference-length choice, brevity penalty, smoothing, effective
@@ -20,7 +8,13 @@ import { pyRstrip, pySplit } from './python-text.js';
  * `referencesFromStreams`. Within a segment, `null`, `undefined` and `''` references are dropped (a
  * variable number of references per segment is allowed, and shows as `nrefs:var`); a segment left
  * with none is an error.
+ *
+ * The tokenizers live in bleu-tokenizers.ts, only to keep this file short enough to read.
  */
+import { MetricsError } from '../errors.js';
+import { bleuTokenizer, type BleuTokenizerName } from './bleu-tokenizers.js';
+import { ngramKey } from './diversity.js';
+import { formatFixed, pyRstrip, pySplit } from './python-text.js';
 
 /** The references of each hypothesis: one string, or a list (entries may be null/'' to skip). */
 export type BleuReferences = ReadonlyArray<string | ReadonlyArray<string | null | undefined>>;
@@ -56,6 +50,188 @@ export interface BleuStatistics {
   /** Sum over segments of the reference length closest to the hypothesis length. */
   refLen: number;
 }
+
+// ---- signature
+
+/** sacrebleu's BLEU smoothing methods (Chen & Cherry 2014): see `bleuFromStatistics`. */
+export type SmoothMethod = 'exp' | 'none' | 'floor' | 'add-k';
+
+/** Default smoothing values, as in sacrebleu's `BLEU.SMOOTH_DEFAULTS`; `null` takes no value. */
+export const SMOOTH_DEFAULTS: Readonly<Record<SmoothMethod, number | null>> = {
+  exp: null,
+  none: null,
+  floor: 0.1,
+  'add-k': 1,
+};
+
+/**
+ * The `version:` field written into signatures. It names the sacrebleu major version whose BLEU
+ * semantics this port reproduces (all 2.x releases agree on them), not a sacrebleu installation.
+ */
+export const BLEU_SIGNATURE_VERSION = '2.x';
+
+export interface BleuSignatureFields {
+  /** References per segment; `'var'` when segments have different numbers of references. */
+  nrefs: number | 'var';
+  lowercase: boolean;
+  effectiveOrder: boolean;
+  tokenize: BleuTokenizerName;
+  smoothMethod: SmoothMethod;
+  /** `null` means the method's default (`SMOOTH_DEFAULTS`). */
+  smoothValue: number | null;
+  version: string;
+}
+
+/**
+ * sacrebleu's reproducibility signature for BLEU, e.g.
+ * `nrefs:1|case:mixed|eff:no|tok:13a|smooth:exp|version:2.x`; the short form abbreviates the keys
+ * (`#:1|c:mixed|e:no|tok:13a|s:exp|v:2.x`). Field order and spelling follow sacrebleu 2.x
+ * (`metrics/base.py` Signature + `metrics/bleu.py` BLEUSignature).
+ */
+export class BleuSignature {
+  readonly nrefs: number | 'var';
+  readonly case: 'mixed' | 'lc';
+  readonly eff: 'yes' | 'no';
+  readonly tok: BleuTokenizerName;
+  readonly smooth: string;
+  readonly version: string;
+
+  constructor(fields: BleuSignatureFields) {
+    this.nrefs = fields.nrefs;
+    this.case = fields.lowercase ? 'lc' : 'mixed';
+    this.eff = fields.effectiveOrder ? 'yes' : 'no';
+    this.tok = fields.tokenize;
+    const def = SMOOTH_DEFAULTS[fields.smoothMethod];
+    // Methods that take a value show it with two decimals, e.g. `floor[0.10]`, `add-k[1.00]`.
+    this.smooth =
+      def === null
+        ? fields.smoothMethod
+        : `${fields.smoothMethod}[${formatFixed(fields.smoothValue ?? def, 2)}]`;
+    this.version = fields.version;
+  }
+
+  /** The signature string; `short` uses sacrebleu's one-letter keys. */
+  format(options: { short?: boolean } = {}): string {
+    const short = options.short ?? false;
+    const pairs: [string, string, string][] = [
+      ['nrefs', '#', String(this.nrefs)],
+      ['case', 'c', this.case],
+      ['eff', 'e', this.eff],
+      ['tok', 'tok', this.tok],
+      ['smooth', 's', this.smooth],
+      ['version', 'v', this.version],
+    ];
+    return pairs.map(([long, abbr, value]) => `${short ? abbr : long}:${value}`).join('|');
+  }
+
+  toString(): string {
+    return this.format();
+  }
+
+  toJSON(): string {
+    return this.format();
+  }
+}
+
+// ---- score
+
+/** Plain-data form of a BLEU result (what `JSON.stringify(score)` writes). */
+export interface BleuScoreJSON {
+  name: 'BLEU';
+  /** 0..100, as sacrebleu 2.x reports it. */
+  score: number;
+  counts: number[];
+  totals: number[];
+  /** Per-order precisions in percent (after smoothing). */
+  precisions: number[];
+  bp: number;
+  ratio: number;
+  sys_len: number;
+  ref_len: number;
+  signature: string;
+  verbose_score: string;
+}
+
+export interface BleuFormatOptions {
+  /** Decimals of the score (sacrebleu's `--width`); default 2, the Python API's default. */
+  width?: number;
+  /** Prefix the metric name with the signature (`BLEU|nrefs:...`); default true. */
+  signature?: boolean;
+  /** Use the short signature keys; default false. */
+  short?: boolean;
+  /** Only the score, e.g. `48.53`. */
+  scoreOnly?: boolean;
+}
+
+/**
+ * A BLEU result with its sufficient statistics, field names as in sacrebleu's `BLEUScore`.
+ * `counts`/`totals` are the clipped matches and hypothesis n-grams per order (for `add-k`
+ * smoothing they include the added k for orders > 1, exactly as sacrebleu reports them).
+ */
+export class BleuScore {
+  readonly name = 'BLEU' as const;
+
+  constructor(
+    readonly score: number,
+    readonly counts: number[],
+    readonly totals: number[],
+    readonly precisions: number[],
+    readonly bp: number,
+    readonly sys_len: number,
+    readonly ref_len: number,
+    readonly signature: BleuSignature,
+  ) {}
+
+  /** hyp/ref length ratio; 0 when the reference length is 0 (as sacrebleu). */
+  get ratio(): number {
+    return this.ref_len ? this.sys_len / this.ref_len : 0;
+  }
+
+  /** The part after the score: `82.4/50.0/45.5/37.5 (BP = 0.943 ratio = 0.944 hyp_len = 17 ref_len = 18)`. */
+  verbose(): string {
+    const prec = this.precisions.map((p) => formatFixed(p, 1)).join('/');
+    return (
+      `${prec} (BP = ${formatFixed(this.bp, 3)} ratio = ${formatFixed(this.ratio, 3)} ` +
+      `hyp_len = ${this.sys_len} ref_len = ${this.ref_len})`
+    );
+  }
+
+  /**
+   * sacrebleu's text line, e.g.
+   * `BLEU|nrefs:2|case:mixed|eff:no|tok:13a|smooth:exp|version:2.x = 48.53 82.4/50.0/45.5/37.5 (BP = 0.943 ratio = 0.944 hyp_len = 17 ref_len = 18)`.
+   * With `signature: false` it is the Python API's `repr` (`BLEU = 48.53 ...`).
+   */
+  format(options: BleuFormatOptions = {}): string {
+    const width = options.width ?? 2;
+    const score = formatFixed(this.score, width);
+    if (options.scoreOnly) return score;
+    const head =
+      options.signature === false ? this.name : `${this.name}|${this.signature.format({ short: options.short ?? false })}`;
+    return `${head} = ${score} ${this.verbose()}`;
+  }
+
+  toString(): string {
+    return this.format();
+  }
+
+  toJSON(): BleuScoreJSON {
+    return {
+      name: this.name,
+      score: this.score,
+      counts: [...this.counts],
+      totals: [...this.totals],
+      precisions: [...this.precisions],
+      bp: this.bp,
+      ratio: this.ratio,
+      sys_len: this.sys_len,
+      ref_len: this.ref_len,
+      signature: this.signature.format(),
+      verbose_score: this.verbose(),
+    };
+  }
+}
+
+// ---- computation
 
 const SMOOTH_METHODS: readonly SmoothMethod[] = ['exp', 'none', 'floor', 'add-k'];
 

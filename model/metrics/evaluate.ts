@@ -1,12 +1,8 @@
-import { corpusBleu, type BleuOptions } from './bleu.js';
-import type { BleuScoreJSON } from './bleu-score.js';
-import { distinctN, intraDistinctN } from './distinct.js';
-import { entropyN } from './entropy.js';
 import { MetricsError } from '../errors.js';
+import { corpusBleu, type BleuOptions, type BleuScoreJSON } from './bleu.js';
+import { averageLength, checkHypothesisList, distinctN, entropyN, intraDistinctN, wordTokenizationName, type WordTokenization } from './diversity.js';
 import { corpusF1 } from './f1.js';
-import { averageLength } from './length.js';
 import { perplexity, type NllStats } from './perplexity.js';
-import { checkHypothesisList, wordTokenizationName, type WordTokenization } from './word-tokenize.js';
 
 /** What `evaluateCorpus` scores. */
 export interface EvaluateCorpusInput {
@@ -68,9 +64,10 @@ const ENTROPY_DEFINITION =
 const PPL_DEFINITION = 'exp(sum of response-token NLL / number of response tokens), pooled over examples';
 
 /**
- * Scores a generated corpus against its references with every metric of DESIGN §7: sacrebleu
- * corpus BLEU, ParlAI F1, corpus distinct-1/2 (plus the per-sentence variant), entropy-4, average
- * length, and perplexity when `nll` is given. The result is plain data (`JSON.stringify`-able).
+ * Scores a generated corpus against its references with every metric of docs/ARCHITECTURE.md §7:
+ * sacrebleu corpus BLEU, ParlAI F1, corpus distinct-1/2 (plus the per-sentence variant), entropy-4,
+ * average length, and perplexity when `nll` is given. The result is plain data
+ * (`JSON.stringify`-able).
  */
 export function evaluateCorpus(input: EvaluateCorpusInput): EvaluationReport {
   if (input === null || typeof input !== 'object') {

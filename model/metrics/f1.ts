@@ -1,7 +1,3 @@
-import { MetricsError } from '../errors.js';
-import { normalizeAnswer } from './normalize-answer.js';
-import { pySplit } from './python-text.js';
-
 /**
  * ParlAI-style unigram F1 (`F1Metric` in parlai/core/metrics.py). Both texts go through
  * `normalizeAnswer` and are split on whitespace; the overlap is the size of the multiset
@@ -11,6 +7,29 @@ import { pySplit } from './python-text.js';
  * With several references ParlAI keeps the best F1; precision and recall are likewise the best
  * over references, each taken on its own (they may come from different references).
  */
+import { MetricsError } from '../errors.js';
+import { pySplit } from './python-text.js';
+
+const PUNCTUATION = /[\u0021-\u002F\u003A-\u0040\u005B-\u0060\u007B-\u007E]/g;
+const ARTICLE = /(?<![\p{L}\p{N}_])(?:a|an|the)(?![\p{L}\p{N}_])/gu;
+
+/**
+ * ParlAI's `normalize_answer` (parlai/core/metrics.py), the text normalization behind its F1,
+ * exact match and distinct metrics: lowercase; replace every ASCII punctuation character
+ * (Python's `string.punctuation`, `_` and `'` included) with a space; replace the articles
+ * `a`, `an`, `the` standing as whole words with a space; collapse whitespace.
+ * Punctuation becomes a space (not nothing), so `don't` gives `don t` and `a_lot` gives `lot`.
+ *
+ * Python's `\b` is Unicode-aware (a word character is a letter, a number or `_`), so the article
+ * boundaries are written with Unicode lookarounds here; JavaScript's own `\b` is ASCII-only and
+ * would strip the `a` of `éa`.
+ */
+export function normalizeAnswer(s: string): string {
+  let out = s.toLowerCase();
+  out = out.replace(PUNCTUATION, ' ');
+  out = out.replace(ARTICLE, ' ');
+  return pySplit(out).join(' ');
+}
 
 export interface F1Result {
   precision: number;

@@ -1,12 +1,12 @@
 /**
- * Separable critics as in the SMILE benchmark (`utils.py` SeparableCritic; demi.md §3):
+ * Separable critics as in the SMILE benchmark (`utils.py` SeparableCritic; docs/ARCHITECTURE.md §4):
  *   critic(x, y) = g(x)^T h(y),  g, h = MLP in -> hidden (ReLU) -> [hidden (ReLU)] x layers -> embed,
  * default 20 -> 256 -> 256 -> 256 -> 32 (layers = 2). Weights and biases start at PyTorch's nn.Linear
  * default, U(-1/sqrt(fan_in), 1/sqrt(fan_in)), drawn from the seeded generator.
  * Score matrix: S = h(Y) g(X)^T, S[i][j] = critic(x_j, y_i), positives on the diagonal.
  */
-import { tf } from '../engine/index.js';
-import { type SeededRandom } from '../../core/index.js';
+import { tf, AdamW } from '../engine/index.js';
+import type { SeededRandom } from '../../core/index.js';
 
 export interface CriticConfig {
   hidden: number;
@@ -87,4 +87,33 @@ export class SeparableCritic {
     this.g.dispose();
     this.h.dispose();
   }
+}
+
+// ---- optimizer
+
+/**
+ * The one place the synthetic experiment builds its optimizer (so it can be swapped). Default: the
+ * engine's AdamW with weight decay 0, which is exactly Adam (one fused kernel per variable where the
+ * native kernels are loaded); 'tfjs-adam' is TF.js's own tf.train.adam, for comparison.
+ */
+export type OptimizerKind = 'adam' | 'tfjs-adam';
+
+export interface CriticOptimizer {
+  apply(variables: Record<string, tf.Variable>, grads: Record<string, tf.Tensor>): void;
+  dispose(): void;
+}
+
+export function createOptimizer(kind: OptimizerKind, learningRate: number): CriticOptimizer {
+  if (kind === 'tfjs-adam') {
+    const adam = tf.train.adam(learningRate);
+    return {
+      apply: (_variables, grads) => adam.applyGradients(grads as Record<string, tf.Variable>),
+      dispose: () => adam.dispose(),
+    };
+  }
+  const adamw = new AdamW({ learningRate, weightDecay: 0 });
+  return {
+    apply: (variables, grads) => adamw.apply(variables, grads),
+    dispose: () => adamw.dispose(),
+  };
 }

@@ -1,19 +1,16 @@
 /**
- * The synthetic experiment (issue 3, demi.md §3): train every estimator on correlated Gaussians along
+ * The synthetic experiment (issue 3, docs/ARCHITECTURE.md §4): train every estimator on correlated Gaussians along
  * a staircase of true MI values (critics warm-start from one value to the next, as in SMILE's
  * benchmark) and report, per (estimator, true MI), the mean estimate over the last part of each
  * stage, next to the truth, log N and each DEMI term.
  */
 import { backendInfo, selectBackend, tf } from '../engine/index.js';
-import { SeededRandom } from '../../core/index.js';
-import { TrainingBatch } from './batch.js';
+import { SeededRandom, ProgressLine, describeIssues } from '../../core/index.js';
 import { SyntheticError } from '../errors.js';
-import { EstimatorTrainer, parseEstimator, type EstimatorSpec } from './estimators.js';
-import { miToRho, sampleCorrelatedGaussian } from './gaussian.js';
-import { SyntheticOptionsSchema, type ResolvedSyntheticOptions, type SyntheticOptions } from './options.js';
-import { ProgressLine } from '../../core/index.js';
-import { writeReports, type SyntheticResult, type SyntheticRow } from './report.js';
-import { trueTerms } from './subviews.js';
+import { EstimatorTrainer, parseEstimator, TrainingBatch, type EstimatorSpec } from './estimators.js';
+import { miToRho, sampleCorrelatedGaussian, trueTerms } from './gaussian.js';
+import { writeReports } from './report.js';
+import { SyntheticOptionsSchema, type SyntheticOptions, type ResolvedSyntheticOptions, type SyntheticResult, type SyntheticRow } from './options.js';
 
 function mean(values: number[]): number {
   return values.reduce((a, b) => a + b, 0) / values.length;
@@ -35,8 +32,7 @@ function capOf(spec: EstimatorSpec, n: number, exactNegatives: number): number |
 export async function runSyntheticExperiment(input: SyntheticOptions = {}): Promise<SyntheticResult> {
   const parsed = SyntheticOptionsSchema.safeParse(input);
   if (!parsed.success) {
-    const issues = parsed.error.issues.map((i) => `${i.path.join('.') || 'options'}: ${i.message}`).join('; ');
-    throw new SyntheticError(`invalid synthetic experiment options: ${issues}`);
+    throw new SyntheticError(`invalid synthetic experiment options: ${describeIssues(parsed.error.issues, '', 20)}`);
   }
   const options = parsed.data;
   const exactNegatives = options.exactNegatives ?? options.batch - 1;

@@ -1,4 +1,7 @@
-/** Options of the synthetic experiment (zod-validated; DESIGN §10). */
+/**
+ * What the synthetic experiment takes (its options, zod-validated) and what it gives back (a row per
+ * estimator and true MI value, and the report files).
+ */
 import { z } from 'zod';
 import { DEFAULT_ESTIMATORS } from './estimators.js';
 
@@ -36,3 +39,46 @@ export const SyntheticOptionsSchema = z
 
 export type SyntheticOptions = z.input<typeof SyntheticOptionsSchema>;
 export type ResolvedSyntheticOptions = z.output<typeof SyntheticOptionsSchema>;
+
+export interface SyntheticRow {
+  estimator: string;
+  /** Subviews M (1 for the non-decomposed bounds). */
+  subviews: number;
+  trueMI: number;
+  /** Mean of the per-step estimates over the stage's evaluation window (nats). */
+  estimate: number;
+  /** Standard deviation of the per-step estimates in that window: the estimator's noise. */
+  std: number;
+  /** Standard error of the mean (std / sqrt(evalSteps); steps are correlated, so optimistic). */
+  stderr: number;
+  evalSteps: number;
+  /** Evaluation steps whose estimate was not finite (left out of the mean). */
+  nonFinite: number;
+  /** Steps of the stage whose update was skipped (non-finite objective or gradient). */
+  skippedUpdates: number;
+  logN: number;
+  /** The most the estimator can report: log N for InfoNCE, the sum of per-term caps for DEMI, null if unbounded. */
+  cap: number | null;
+  /** DEMI: the mean of each term, and each term's true value. */
+  terms?: number[];
+  trueTerms?: number[];
+  /** Importance-sampled DEMI: mean effective sample size of each conditional level's weights (1 = collapsed). */
+  ess?: number[];
+}
+
+export interface SyntheticResult {
+  options: ResolvedSyntheticOptions;
+  backend: string;
+  rows: SyntheticRow[];
+  seconds: number;
+  /** Mean wall-clock milliseconds per training step, per estimator. */
+  msPerStep: Record<string, number>;
+  files?: ReportFiles;
+}
+
+export interface ReportFiles {
+  csv: string;
+  json: string;
+  markdown: string;
+  svg: string;
+}

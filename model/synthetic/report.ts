@@ -3,50 +3,7 @@ import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { TopLevelSpec } from 'vega-lite';
 import { renderSvg } from '../../core/index.js';
-import type { ResolvedSyntheticOptions } from './options.js';
-
-export interface SyntheticRow {
-  estimator: string;
-  /** Subviews M (1 for the non-decomposed bounds). */
-  subviews: number;
-  trueMI: number;
-  /** Mean of the per-step estimates over the stage's evaluation window (nats). */
-  estimate: number;
-  /** Standard deviation of the per-step estimates in that window: the estimator's noise. */
-  std: number;
-  /** Standard error of the mean (std / sqrt(evalSteps); steps are correlated, so optimistic). */
-  stderr: number;
-  evalSteps: number;
-  /** Evaluation steps whose estimate was not finite (left out of the mean). */
-  nonFinite: number;
-  /** Steps of the stage whose update was skipped (non-finite objective or gradient). */
-  skippedUpdates: number;
-  logN: number;
-  /** The most the estimator can report: log N for InfoNCE, the sum of per-term caps for DEMI, null if unbounded. */
-  cap: number | null;
-  /** DEMI: the mean of each term, and each term's true value. */
-  terms?: number[];
-  trueTerms?: number[];
-  /** Importance-sampled DEMI: mean effective sample size of each conditional level's weights (1 = collapsed). */
-  ess?: number[];
-}
-
-export interface SyntheticResult {
-  options: ResolvedSyntheticOptions;
-  backend: string;
-  rows: SyntheticRow[];
-  seconds: number;
-  /** Mean wall-clock milliseconds per training step, per estimator. */
-  msPerStep: Record<string, number>;
-  files?: ReportFiles;
-}
-
-export interface ReportFiles {
-  csv: string;
-  json: string;
-  markdown: string;
-  svg: string;
-}
+import type { ReportFiles, SyntheticResult, SyntheticRow } from './options.js';
 
 const fmt = (v: number | null | undefined, digits = 3) => (v === null || v === undefined || !Number.isFinite(v) ? '' : v.toFixed(digits));
 

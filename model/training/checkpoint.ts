@@ -1,12 +1,11 @@
 /**
- * Checkpoint directories (DESIGN §5): `config.json`, `model.safetensors`, extra files (the
+ * Checkpoint directories (docs/ARCHITECTURE.md §5): `config.json`, `model.safetensors`, extra files (the
  * tokenizer), and for resuming `train_state.safetensors` + `train_state.json` (optimizer moments,
  * step, random state, data position). Written atomically (see atomic-dir.ts).
  */
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { parseSafetensors, serializeSafetensors, type TensorToWrite } from '../../core/index.js';
-import { writeDirectoryAtomically, type DirectoryFiles } from '../../core/index.js';
+import { parseSafetensors, serializeSafetensors, type TensorToWrite, writeDirectoryAtomically, type DirectoryFiles } from '../../core/index.js';
 import { CheckpointError } from '../errors.js';
 
 export const CONFIG_FILE = 'config.json';

@@ -9,12 +9,9 @@
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { tf, AdamW, clipByGlobalNorm, variableArrays } from '../engine/index.js';
-import { SeededRandom, log, type RandomState } from '../../core/index.js';
+import { SeededRandom, log, type RandomState, JsonlLog, type LogRecord, Progress, writeTrainingPlot } from '../../core/index.js';
 import { readCheckpoint, writeCheckpoint, type NamedArrays } from './checkpoint.js';
-import { JsonlLog, type LogRecord } from '../../core/index.js';
 import { learningRateAt } from './schedule.js';
-import { Progress } from '../../core/index.js';
-import { writeTrainingPlot } from '../../core/index.js';
 import { TrainingDivergedError } from '../errors.js';
 
 export interface TrainerConfig {

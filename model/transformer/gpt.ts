@@ -1,15 +1,39 @@
 /**
- * A GPT-2 transformer in TF.js (DESIGN §5): learned positions, pre-LayerNorm blocks, tanh-GELU MLP,
+ * The GPT-2 architecture in one file, as nanoGPT keeps it: the config, the model (learned positions,
+ * pre-LayerNorm blocks, GELU MLP, tied LM head, dropout), its KV cache and the LM loss. Weight names
+ * follow Hugging Face GPT-2, so model.safetensors of a GPT-2 / DialoGPT checkpoint imports
+ * (docs/ARCHITECTURE.md §5).
+ */
+import { z } from 'zod';
+import { tf, gelu, layerNorm, causalSoftmax, variableArrays, sparseSoftmaxCrossEntropy } from '../engine/index.js';
+import { SeededRandom } from '../../core/index.js';
+import { GPTShapeError } from '../errors.js';
+
+export const GPTConfigSchema = z.object({
+  vocabSize: z.number().int().positive(),
+  blockSize: z.number().int().positive(),
+  nLayer: z.number().int().positive(),
+  nHead: z.number().int().positive(),
+  dModel: z.number().int().positive(),
+  dropout: z.number().min(0).max(1).default(0),
+  layerNormEpsilon: z.number().positive().default(1e-5),
+}).refine((c) => c.dModel % c.nHead === 0, { message: 'dModel must be divisible by nHead' });
+
+export type GPTConfig = z.infer<typeof GPTConfigSchema>;
+
+/** The reference model of the engine benchmark and the default dialogue model size. */
+export const REFERENCE_CONFIG: GPTConfig = {
+  vocabSize: 8000, blockSize: 128, nLayer: 6, nHead: 4, dModel: 256, dropout: 0, layerNormEpsilon: 1e-5,
+};
+
+// ---- the model
+
+/**
+ * A GPT-2 transformer in TF.js (docs/ARCHITECTURE.md §5): learned positions, pre-LayerNorm blocks, tanh-GELU MLP,
  * tied LM head, dropout. Weight names and layouts follow Hugging Face GPT-2 (Conv1D stores
  * [in, out]), so a GPT-2 / DialoGPT `model.safetensors` maps onto `variables` one to one.
  * Structure after nanoGPT's model.py; the heavy ops go through the engine's fused kernels.
  */
-import { tf, gelu, layerNorm, causalSoftmax, variableArrays } from '../engine/index.js';
-import { SeededRandom } from '../../core/index.js';
-import { GPTConfigSchema, type GPTConfig } from './config.js';
-import { KVCache } from './kv-cache.js';
-import { GPTShapeError } from '../errors.js';
-
 export interface ForwardOptions {
   /** Dropout on (needs `random`). */
   training?: boolean;
@@ -195,4 +219,76 @@ export class GPT {
   dispose(): void {
     for (const v of Object.values(this.variables)) v.dispose();
   }
+}
+
+// ---- KV cache
+
+/**
+ * Keys and values of earlier positions, per layer, so that generating a token costs one position's
+ * work instead of re-running the whole window. Tensors are [batch, heads, time, headDim].
+ */
+export class KVCache {
+  private keys: (tf.Tensor4D | null)[];
+  private values: (tf.Tensor4D | null)[];
+
+  constructor(readonly nLayer: number) {
+    this.keys = new Array(nLayer).fill(null);
+    this.values = new Array(nLayer).fill(null);
+  }
+
+  /** Positions already cached. */
+  get length(): number {
+    return this.keys[0]?.shape[2] ?? 0;
+  }
+
+  /** Appends this step's keys/values for a layer and returns the full ones (owned by the cache). */
+  append(layer: number, k: tf.Tensor4D, v: tf.Tensor4D): { k: tf.Tensor4D; v: tf.Tensor4D } {
+    const oldK = this.keys[layer];
+    const oldV = this.values[layer];
+    const fullK = tf.keep(oldK ? tf.concat([oldK, k], 2) : k.clone());
+    const fullV = tf.keep(oldV ? tf.concat([oldV, v], 2) : v.clone());
+    oldK?.dispose();
+    oldV?.dispose();
+    this.keys[layer] = fullK;
+    this.values[layer] = fullV;
+    return { k: fullK, v: fullV };
+  }
+
+  /** Keeps only the given batch rows (beam search reorders hypotheses). */
+  select(rows: number[]): void {
+    const index = tf.tensor1d(rows, 'int32');
+    for (let i = 0; i < this.nLayer; i++) {
+      for (const store of [this.keys, this.values]) {
+        const t = store[i];
+        if (!t) continue;
+        store[i] = tf.keep(tf.gather(t, index));
+        t.dispose();
+      }
+    }
+    index.dispose();
+  }
+
+  dispose(): void {
+    for (const t of [...this.keys, ...this.values]) t?.dispose();
+    this.keys.fill(null);
+    this.values.fill(null);
+  }
+}
+
+// ---- LM loss
+
+/**
+ * Language-model loss: mean next-token cross-entropy over the positions whose label is >= 0.
+ * Labels of -1 mark positions that do not count (context tokens, padding), so the loss is on
+ * response tokens only (docs/ARCHITECTURE.md §5).
+ */
+export const IGNORE_LABEL = -1;
+
+/** logits [batch, time, vocab], labels int32 [batch, time] -> {loss (scalar, mean nats), tokens}. */
+export function lmLoss(logits: tf.Tensor3D, labels: tf.Tensor2D, labelValues?: Int32Array): { loss: tf.Scalar; tokens: number } {
+  const values = labelValues ?? (labels.dataSync() as Int32Array);
+  let tokens = 0;
+  for (const v of values) if (v >= 0) tokens++;
+  const loss = tf.tidy(() => tf.div(tf.sum(sparseSoftmaxCrossEntropy(logits, labels)), Math.max(tokens, 1)) as tf.Scalar);
+  return { loss, tokens };
 }

@@ -1,5 +1,2 @@
-export { GPT, parameterShapes, blockParameterNames, type ForwardOptions } from './gpt.js';
+export { GPT, GPTConfigSchema, REFERENCE_CONFIG, KVCache, lmLoss, IGNORE_LABEL, parameterShapes, blockParameterNames, type GPTConfig, type ForwardOptions } from './gpt.js';
 export { GPTShapeError } from '../errors.js';
-export { GPTConfigSchema, REFERENCE_CONFIG, type GPTConfig } from './config.js';
-export { KVCache } from './kv-cache.js';
-export { lmLoss, IGNORE_LABEL } from './lm-loss.js';

@@ -1,13 +1,13 @@
 /**
  * `demi train vision` configuration: a JSON file (configs/vision-*.json) plus command-line overrides
  * (`--set objective.miUnits=256`, `--method`, `--out`, `--steps`), validated by zod. Defaults follow
- * DIM's code (dim.md §3.1): Adam lr 1e-4, betas (0.5, 0.999), no weight decay, batch 64; objective
+ * DIM's code (docs/ARCHITECTURE.md §9): Adam lr 1e-4, betas (0.5, 0.999), no weight decay, batch 64; objective
  * weights by method (DIM(L): beta 1, gamma 0.1; DIM(G): alpha 1, gamma 1).
  */
 import { loadConfig, parseConfig } from '../../core/index.js';
 import { trainingConfigSchema } from '../training/index.js';
 import { z } from 'zod';
-import { ENCODER_NAMES } from './encoder-configs.js';
+import { ENCODER_NAMES } from './encoder.js';
 import { VisionError } from '../errors.js';
 
 export const METHODS = ['dim-local', 'dim-global', 'infonce', 'demi'] as const;

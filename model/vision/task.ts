@@ -9,11 +9,10 @@ import { tf } from '../engine/index.js';
 import { SeededRandom, type RandomState } from '../../core/index.js';
 import { epochBatches, type ImageSet } from '../../data/vision/index.js';
 import type { StepOutput, TrainingTask } from '../training/index.js';
-import { extractFeatures } from './features.js';
+import { extractFeatures, trainProbe } from './probe.js';
 import type { FeatureName } from './encoder.js';
-import { trainProbe } from './probe.js';
 import type { VisionModel } from './vision-model.js';
-import { trainInputs, type InputBatch, type TrainViewOptions } from './views.js';
+import { trainInputs, type InputBatch, type TrainViewOptions } from './inputs.js';
 
 export interface VisionTaskOptions {
   model: VisionModel;

@@ -9,7 +9,7 @@ import { log } from '../../core/index.js';
 import { sliceImageSet, subsetImageSet } from '../../data/vision/index.js';
 import { train, type TrainingResult } from '../training/index.js';
 import { resolveAugment, resolveObjective, type VisionTrainConfig } from './config.js';
-import { loadVisionDataset, seededSubset } from './datasets.js';
+import { loadVisionDataset, seededSubset } from './inputs.js';
 import { architectureOf } from './encoder.js';
 import { VISION_CHECKPOINT_FORMAT, type VisionCheckpointConfig } from './checkpoint.js';
 import { VisionTask } from './task.js';

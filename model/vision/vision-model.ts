@@ -7,13 +7,9 @@
 import { tf } from '../engine/index.js';
 import { SeededRandom } from '../../core/index.js';
 import type { NamedArrays } from '../training/index.js';
-import { DemiCritic } from './demi-critic.js';
+import { DemiCritic, type Estimator, GlobalDIM, LocalDIM, PriorMatching } from './objectives.js';
 import { Encoder, type EncoderConfig } from './encoder.js';
-import type { Estimator } from './estimator.js';
-import { GlobalDIM } from './global-dim.js';
-import { LocalDIM } from './local-dim.js';
-import { Params } from './params.js';
-import { PriorMatching } from './prior-matching.js';
+import { Params } from './layers.js';
 import type { VisionMethod } from './config.js';
 
 export interface VisionObjectiveConfig {

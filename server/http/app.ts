@@ -1,20 +1,20 @@
 /**
- * The express application: the web client at `/`, GET /health, GET /metrics, the OpenAI routes
- * under /v1, per-IP rate limiting of the chat route, and errors in OpenAI's shape for /v1.
+ * The express application: the web client at `/`, GET /health, GET /metrics, GET /params, the
+ * OpenAI routes under /v1, per-IP rate limiting of the chat route, and errors in OpenAI's shape for
+ * /v1.
  */
 import { fileURLToPath } from 'node:url';
 import express, { type NextFunction, type Request, type Response } from 'express';
 import { ServerError } from '../errors.js';
 import { KeyedRateLimiter, type RateLimit } from '../rate-limit.js';
-import { PROMETHEUS_CONTENT_TYPE } from '../metrics.js';
+import { PROMETHEUS_CONTENT_TYPE, type ServerMetrics } from '../metrics.js';
 import type { ChatService } from '../chat-service.js';
-import type { MessageLimits } from '../limits.js';
+import type { MessageLimits } from '../options.js';
 import type { ModelInfo } from '../model-info.js';
-import type { ServerMetrics } from '../server-metrics.js';
+import { DEFAULT_PARAMS } from '../params.js';
 import { chatCompletionsHandler } from './chat-completions.js';
-import { healthHandler, type HealthDeps } from './health.js';
-import { modelsHandler } from './models.js';
-import { sendOpenAiError } from './openai-errors.js';
+import { healthHandler, type HealthDeps, modelsHandler } from './status.js';
+import { sendOpenAiError } from './openai.js';
 
 export const CLIENT_DIR = fileURLToPath(new URL('../../client/', import.meta.url));
 
@@ -34,7 +34,7 @@ export interface AppDeps extends Omit<HealthDeps, 'limits'> {
 /** Route label for metrics: the matched route, not the raw URL (which clients control). */
 function routeLabel(req: Request): string {
   const path = req.path;
-  if (path === '/health' || path === '/metrics' || path === '/v1/chat/completions' || path === '/v1/models') return path;
+  if (path === '/health' || path === '/metrics' || path === '/params' || path === '/v1/chat/completions' || path === '/v1/models') return path;
   if (path.startsWith('/v1/models/')) return '/v1/models/:id';
   if (path.startsWith('/v1/')) return '/v1/other';
   return 'static';
@@ -58,6 +58,11 @@ export function createApp(options: AppOptions, deps: AppDeps): express.Express {
   app.get('/metrics', (_req, res) => {
     res.setHeader('Content-Type', PROMETHEUS_CONTENT_TYPE);
     res.end(deps.metrics.registry.render());
+  });
+
+  // The web client's settings start from these: one definition of the defaults, not a copy per side.
+  app.get('/params', (_req, res) => {
+    res.json({ defaults: DEFAULT_PARAMS });
   });
 
   const limiter = new KeyedRateLimiter(options.httpRate);

@@ -4,16 +4,16 @@
  * route is stateless (the client sends the whole conversation). A client that goes away (closes the
  * connection) cancels its generation.
  */
+import { randomUUID } from 'node:crypto';
 import type { Request, Response } from 'express';
-import { asServerError, ServerError } from '../errors.js';
-import type { MessageLimits } from '../limits.js';
 import { log } from '../../core/index.js';
+import type { ChatService } from '../chat-service.js';
+import { asServerError, ServerError } from '../errors.js';
+import type { Job, Sink, Usage } from '../job.js';
+import type { MessageLimits } from '../options.js';
 import type { ModelInfo } from '../model-info.js';
-import { resolveParams } from '../params.js';
-import type { ChatResult, ChatService } from '../chat-service.js';
-import { openAiErrorBody, sendOpenAiError } from './openai-errors.js';
-import { parseChatCompletion } from './openai-schema.js';
-import { SseStream } from './sse.js';
+import { resolveParams, type ResolvedParams } from '../params.js';
+import { openAiErrorBody, sendOpenAiError, parseChatCompletion, SseStream } from './openai.js';
 
 export interface ChatCompletionsDeps {
   chat: ChatService;
@@ -21,13 +21,13 @@ export interface ChatCompletionsDeps {
   modelInfo: () => ModelInfo | undefined;
 }
 
-const usageOf = (r: ChatResult) => ({ prompt_tokens: r.usage.promptTokens, completion_tokens: r.usage.completionTokens, total_tokens: r.usage.totalTokens });
+const usageOf = (u: Usage) => ({ prompt_tokens: u.promptTokens, completion_tokens: u.completionTokens, total_tokens: u.totalTokens });
 
 export function chatCompletionsHandler(deps: ChatCompletionsDeps) {
   return (req: Request, res: Response): void => {
     let parsed: ReturnType<typeof parseChatCompletion>;
     let info: ModelInfo | undefined;
-    let params: ReturnType<typeof resolveParams>;
+    let params: ResolvedParams;
     try {
       parsed = parseChatCompletion(req.body, deps.limits);
       info = deps.modelInfo();
@@ -41,52 +41,49 @@ export function chatCompletionsHandler(deps: ChatCompletionsDeps) {
     }
     const model = info.id;
     const created = Math.floor(Date.now() / 1000);
-    let requestId = '';
+    const job: Job = { id: `chatcmpl-${randomUUID()}`, turns: parsed.turns, params, stream: parsed.stream };
     let finished = false;
     let stream: SseStream | undefined;
     const chunk = (choices: unknown[], extra: Record<string, unknown> = {}) => ({
-      id: requestId, object: 'chat.completion.chunk', created, model, system_fingerprint: null, choices, ...extra,
+      id: job.id, object: 'chat.completion.chunk', created, model, system_fingerprint: null, choices, ...extra,
     });
+    const sink: Sink = (outcome) => {
+      switch (outcome.kind) {
+        case 'delta':
+          stream?.send(chunk([{ index: 0, delta: { content: outcome.text }, logprobs: null, finish_reason: null }]));
+          break;
+        case 'done':
+          finished = true;
+          if (outcome.finishReason === 'cancelled') {
+            // Only the client's own disconnect cancels an HTTP request; nobody is left to answer.
+            stream?.end();
+            if (!stream && !res.headersSent) res.destroy();
+          } else if (stream) {
+            stream.send(chunk([{ index: 0, delta: {}, logprobs: null, finish_reason: outcome.finishReason }]));
+            if (parsed.includeUsage) stream.send(chunk([], { usage: usageOf(outcome.usage) }));
+            stream.done();
+          } else {
+            res.json({
+              id: job.id, object: 'chat.completion', created, model, system_fingerprint: null,
+              choices: [{ index: 0, message: { role: 'assistant', content: outcome.text, refusal: null }, logprobs: null, finish_reason: outcome.finishReason }],
+              usage: usageOf(outcome.usage),
+            });
+          }
+          break;
+        case 'error':
+          finished = true;
+          if (stream) {
+            stream.send(openAiErrorBody(outcome.error));
+            stream.done();
+          } else if (!res.headersSent) {
+            sendOpenAiError(res, outcome.error);
+          }
+          break;
+      }
+    };
 
     try {
-      const started = deps.chat.start({
-        route: 'openai', turns: parsed.turns, params, stream: parsed.stream, idPrefix: 'chatcmpl-',
-        handlers: {
-          onDelta: (content) => {
-            stream?.send(chunk([{ index: 0, delta: { content }, logprobs: null, finish_reason: null }]));
-          },
-          onDone: (result) => {
-            finished = true;
-            if (result.finishReason === 'cancelled') {
-              // Only the client's own disconnect cancels an HTTP request; nobody is left to answer.
-              stream?.end();
-              if (!stream && !res.headersSent) res.destroy();
-              return;
-            }
-            if (stream) {
-              stream.send(chunk([{ index: 0, delta: {}, logprobs: null, finish_reason: result.finishReason }]));
-              if (parsed.includeUsage) stream.send(chunk([], { usage: usageOf(result) }));
-              stream.done();
-              return;
-            }
-            res.json({
-              id: requestId, object: 'chat.completion', created, model, system_fingerprint: null,
-              choices: [{ index: 0, message: { role: 'assistant', content: result.text, refusal: null }, logprobs: null, finish_reason: result.finishReason }],
-              usage: usageOf(result),
-            });
-          },
-          onError: (error) => {
-            finished = true;
-            if (stream) {
-              stream.send(openAiErrorBody(error));
-              stream.done();
-            } else if (!res.headersSent) {
-              sendOpenAiError(res, error);
-            }
-          },
-        },
-      });
-      requestId = started.requestId;
+      deps.chat.submit('openai', job, sink);
     } catch (err) {
       const error = asServerError(err);
       if (error.code === 'internal') log.error({ err }, 'chat completion failed');
@@ -96,7 +93,7 @@ export function chatCompletionsHandler(deps: ChatCompletionsDeps) {
     }
 
     res.on('close', () => {
-      if (!finished) deps.chat.cancel(requestId);
+      if (!finished) deps.chat.cancel(job.id);
     });
     if (parsed.stream) {
       stream = new SseStream(res);

@@ -1,5 +1,5 @@
 /**
- * The socket.io chat protocol (DESIGN §8, ../shared/reference/dialogue.md §2.1):
+ * The socket.io chat protocol (docs/ARCHITECTURE.md §8):
  *
  *   client -> server
  *     chat:send     {sessionId?, message, params?}   ack {accepted: true, requestId, sessionId, queuePosition}
@@ -20,17 +20,18 @@
  * sessions and floods (a token bucket per socket, another per IP for new connections) are answered
  * with an error (through the ack when there is one, else chat:error) and the socket stays usable.
  */
+import { randomUUID } from 'node:crypto';
 import type { Server, Socket } from 'socket.io';
-import { describeIssues } from '../../core/index.js';
+import { describeIssues, log } from '../../core/index.js';
 import { asServerError, ServerError } from '../errors.js';
-import { checkMessage, type MessageLimits } from '../limits.js';
-import { log } from '../../core/index.js';
+import type { Job, Sink } from '../job.js';
+import { checkMessage, type MessageLimits } from '../options.js';
 import type { ModelInfo } from '../model-info.js';
-import { resolveParams } from '../params.js';
+import { resolveParams, ChatParamsSchema } from '../params.js';
 import { KeyedRateLimiter, TokenBucket, type RateLimit } from '../rate-limit.js';
 import type { ChatService } from '../chat-service.js';
 import type { Session, SessionStore } from '../sessions.js';
-import { ChatCancelSchema, ChatSendSchema, CLIENT_EVENTS, SessionResetSchema } from './schemas.js';
+import { z } from 'zod';
 
 export interface ChatSocketOptions {
   limits: MessageLimits;
@@ -124,40 +125,40 @@ function handleSocket(socket: Socket, options: ChatSocketOptions, deps: ChatSock
         throw new ServerError('session_busy', `a reply is still being generated in this session (request ${session.activeRequest}): wait for chat:done or send chat:cancel first`, 'sessionId');
       }
       const epoch = session.epoch;
-      let requestId = '';
+      const job: Job = { id: `req_${randomUUID()}`, turns: [...session.turns, message], params, stream: true };
+      const requestId = job.id;
       let index = 0;
       const finish = () => {
         pending.delete(requestId);
         if (session.activeRequest === requestId) session.activeRequest = undefined;
       };
-      const started = chat.start({
-        route: 'socket', turns: [...session.turns, message], params, stream: true,
-        handlers: {
-          onDelta: (content) => {
-            socket.emit('chat:delta', { requestId, sessionId: session.id, index: index++, content });
-          },
-          onDone: (result) => {
+      const sink: Sink = (outcome) => {
+        switch (outcome.kind) {
+          case 'delta':
+            socket.emit('chat:delta', { requestId, sessionId: session.id, index: index++, content: outcome.text });
+            break;
+          case 'done':
             finish();
             // A reply stopped before any token leaves no turn; a partial reply is kept, as shown.
-            if (session.epoch === epoch && (result.finishReason !== 'cancelled' || result.usage.completionTokens > 0)) {
-              sessions.record(session, message, result.text);
+            if (session.epoch === epoch && (outcome.finishReason !== 'cancelled' || outcome.usage.completionTokens > 0)) {
+              sessions.record(session, message, outcome.text);
             }
             socket.emit('chat:done', {
-              requestId, sessionId: session.id, text: result.text, finishReason: result.finishReason,
-              usage: result.usage, timings: result.chatTimings, seed: params.seed, contextTurns: result.promptTurns,
-              ...(result.tokensAfterCancel !== undefined ? { tokensAfterCancel: result.tokensAfterCancel } : {}),
+              requestId, sessionId: session.id, text: outcome.text, finishReason: outcome.finishReason,
+              usage: outcome.usage, timings: outcome.timings, seed: params.seed, contextTurns: outcome.promptTurns,
+              ...(outcome.tokensAfterCancel !== undefined ? { tokensAfterCancel: outcome.tokensAfterCancel } : {}),
             });
-          },
-          onError: (error) => {
+            break;
+          case 'error':
             finish();
-            socket.emit('chat:error', { requestId, sessionId: session.id, ...errorBody(error) });
-          },
-        },
-      });
-      requestId = started.requestId;
+            socket.emit('chat:error', { requestId, sessionId: session.id, ...outcome.error });
+            break;
+        }
+      };
+      const queuePosition = chat.submit('socket', job, sink);
       session.activeRequest = requestId;
       pending.set(requestId, session);
-      const response = { accepted: true, requestId, sessionId: session.id, queuePosition: started.queuePosition };
+      const response = { accepted: true, requestId, sessionId: session.id, queuePosition };
       if (reply) reply(response);
       else socket.emit('chat:accepted', response);
     } catch (err) {
@@ -199,3 +200,24 @@ function handleSocket(socket: Socket, options: ChatSocketOptions, deps: ChatSock
     for (const requestId of pending.keys()) chat.cancel(requestId);
   });
 }
+
+// ---- schemas
+
+/** zod schemas of the socket.io events clients send (docs/ARCHITECTURE.md §8). */
+/** Session and request ids are ours (UUIDs with a prefix); anything longer is not one of them. */
+const id = z.string().min(1).max(80);
+
+export const ChatSendSchema = z.object({
+  sessionId: id.optional(),
+  message: z.string(),
+  params: ChatParamsSchema.optional(),
+}).strict();
+
+export const ChatCancelSchema = z.object({ requestId: id }).strict();
+
+export const SessionResetSchema = z.object({ sessionId: id }).strict();
+
+export type ChatSend = z.infer<typeof ChatSendSchema>;
+
+/** Events a client may send; anything else is answered with an error. */
+export const CLIENT_EVENTS = ['chat:send', 'chat:cancel', 'session:reset'] as const;

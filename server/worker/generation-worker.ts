@@ -10,25 +10,27 @@
 import { basename, dirname, resolve } from 'node:path';
 import { parentPort, workerData } from 'node:worker_threads';
 import { backendInfo, selectBackend, tf } from '../../model/engine/index.js';
-import { loadDialogueModel, promptFor, reply, type LoadedDialogueModel } from '../../model/dialogue/index.js';
-import { generate, GenerationConfigError, GenerationInputError, type FinishReason, type GenerationResult } from '../../model/generation/index.js';
+import { loadDialogueModel, promptFor, reply, withDialogueStops, type LoadedDialogueModel } from '../../model/dialogue/index.js';
+import { generate, GenerationConfigError, GenerationInputError, type FinishReason as GenerationFinish, type GenerationResult } from '../../model/generation/index.js';
+import { cancelledUnstarted, type FinishReason, type Job, type Outcome } from '../job.js';
 import { maxTokensLimit, type ModelInfo } from '../model-info.js';
 import { toGenerationConfig } from '../params.js';
-import type { FromWorker, GenerateRequest, ServedFinishReason, ToWorker, WorkerStartData, WorkerStats } from './protocol.js';
+import type { FromWorker, ToWorker, WorkerStartData, WorkerStats } from './protocol.js';
 
 const port = parentPort;
 if (!port) throw new Error('generation-worker.ts runs as a worker thread (server/worker/entry.mjs), not directly');
 const start = workerData as WorkerStartData;
 
 const send = (message: FromWorker) => port.postMessage(message);
+const emit = (job: Job, outcome: Outcome) => send({ type: 'outcome', id: job.id, outcome });
 
 let loaded: LoadedDialogueModel | undefined;
 let baselineTensors = 0;
 let generations = 0;
 /** The running generation (one at a time). */
 let running: { id: string; controller: AbortController; tokens: number; tokensAtCancel?: number } | undefined;
-/** A generate request waits here while another runs (the main thread schedules one at a time; this is a safety net). */
-const waiting: GenerateRequest[] = [];
+/** A job waits here while another runs (the main thread schedules one at a time; this is a safety net). */
+const waiting: Job[] = [];
 
 function stats(): WorkerStats {
   const memory = tf.memory();
@@ -65,53 +67,54 @@ async function load(): Promise<void> {
   send({ type: 'ready', info, stats: stats() });
 }
 
-const served = (reason: FinishReason): ServedFinishReason => (reason === 'length' ? 'length' : reason === 'cancelled' ? 'cancelled' : 'stop');
+const served = (reason: GenerationFinish): FinishReason => (reason === 'length' ? 'length' : reason === 'cancelled' ? 'cancelled' : 'stop');
 
-async function run(request: GenerateRequest): Promise<void> {
+async function run(job: Job): Promise<void> {
   const model = loaded!;
-  const { params } = request;
-  const job = { id: request.id, controller: new AbortController(), tokens: 0 } as NonNullable<typeof running>;
-  running = job;
+  const { params } = job;
+  const slot = { id: job.id, controller: new AbortController(), tokens: 0 } as NonNullable<typeof running>;
+  running = slot;
   try {
     // the same prompt reply() builds for rerank: one definition of the context's budget
-    const prompt = promptFor(model, request.turns, params.maxTokens);
+    const prompt = promptFor(model, job.turns, params.maxTokens);
     const promptTurns = countTurns(prompt, model.format.sepId);
     // generate() decodes the whole generated sequence after every token when streaming: counting
     // here gives the exact number of tokens produced so far (used to check cancellation latency).
     const tokenizer = {
       decode: (ids: readonly number[]) => {
-        job.tokens = ids.length;
+        slot.tokens = ids.length;
         return model.tokenizer.decode(ids);
       },
     };
-    const config = toGenerationConfig(params, [model.format.eosId, model.format.sepId]);
+    const config = withDialogueStops(model, toGenerationConfig(params));
     const onText = (delta: string) => {
-      if (request.stream && delta.length > 0) send({ type: 'delta', id: request.id, text: delta });
+      if (job.stream && delta.length > 0) emit(job, { kind: 'delta', text: delta });
     };
     let result: GenerationResult;
     if (params.rerank > 1) {
-      [result] = await reply(model, [request.turns], config, { rerank: params.rerank, signal: job.controller.signal, onText });
+      [result] = await reply(model, [job.turns], config, { rerank: params.rerank, signal: slot.controller.signal, onText });
       // nothing reaches the reader before the critic has chosen
       result.timings.firstTokenMs = result.timings.totalMs;
     } else {
-      result = await generate(model.model, prompt, config, { tokenizer, signal: job.controller.signal, onText });
+      result = await generate(model.model, prompt, config, { tokenizer, signal: slot.controller.signal, onText });
     }
     generations++;
-    const finishReason = served(result.finishReason);
-    send({
-      type: 'done', id: request.id,
-      outcome: {
-        text: result.text, finishReason,
-        usage: { promptTokens: result.usage.promptTokens, completionTokens: result.usage.completionTokens, totalTokens: result.usage.promptTokens + result.usage.completionTokens },
-        timings: { ttftMs: result.timings.firstTokenMs, totalMs: result.timings.totalMs },
-        promptTurns,
-        ...(job.tokensAtCancel !== undefined ? { tokensAfterCancel: result.tokenIds.length - job.tokensAtCancel } : {}),
+    const { promptTokens, completionTokens } = result.usage;
+    const generationS = result.timings.totalMs / 1000;
+    emit(job, {
+      kind: 'done', text: result.text, finishReason: served(result.finishReason),
+      usage: { promptTokens, completionTokens, totalTokens: promptTokens + completionTokens },
+      timings: {
+        queueMs: 0, ttftMs: result.timings.firstTokenMs, totalMs: result.timings.totalMs,
+        tokensPerSecond: generationS > 0 && completionTokens > 0 ? completionTokens / generationS : null,
       },
+      promptTurns,
+      ...(slot.tokensAtCancel !== undefined ? { tokensAfterCancel: result.tokenIds.length - slot.tokensAtCancel } : {}),
     });
   } catch (err) {
     const error = err as Error;
     const known = err instanceof GenerationConfigError || err instanceof GenerationInputError;
-    send({ type: 'error', id: request.id, code: known ? 'invalid_request' : 'internal', message: known ? error.message : `generation failed: ${error.message}` });
+    emit(job, { kind: 'error', error: { code: known ? 'invalid_request' : 'internal', message: known ? error.message : `generation failed: ${error.message}` } });
   } finally {
     running = undefined;
   }
@@ -130,15 +133,15 @@ async function drain(): Promise<void> {
 
 port.on('message', (message: ToWorker) => {
   switch (message.type) {
-    case 'generate':
-      waiting.push(message);
+    case 'run':
+      waiting.push(message.job);
       if (loaded) void drain();
       break;
     case 'cancel': {
       const i = waiting.findIndex((w) => w.id === message.id);
       if (i >= 0) {
-        const [request] = waiting.splice(i, 1);
-        send({ type: 'done', id: request.id, outcome: { text: '', finishReason: 'cancelled', usage: { promptTokens: 0, completionTokens: 0, totalTokens: 0 }, timings: { ttftMs: null, totalMs: 0 }, promptTurns: 0, tokensAfterCancel: 0 } });
+        const [job] = waiting.splice(i, 1);
+        emit(job, cancelledUnstarted());
       } else if (running?.id === message.id && !running.controller.signal.aborted) {
         running.tokensAtCancel = running.tokens;
         running.controller.abort();

@@ -6,13 +6,8 @@ import { Worker } from 'node:worker_threads';
 import { log } from '../../core/index.js';
 import { ServerError } from '../errors.js';
 import type { ModelInfo } from '../model-info.js';
-import type { FromWorker, GenerateRequest, GenerationOutcome, ToWorker, WorkerStartData, WorkerStats } from './protocol.js';
-
-export interface GenerationHandlers {
-  onDelta(text: string): void;
-  onDone(outcome: GenerationOutcome): void;
-  onError(error: ServerError): void;
-}
+import { isFinal, type Job, type Sink } from '../job.js';
+import type { FromWorker, ToWorker, WorkerStartData, WorkerStats } from './protocol.js';
 
 export type WorkerState = 'loading' | 'ready' | 'failed' | 'stopped';
 
@@ -29,7 +24,7 @@ export class ModelWorker {
   onCrash: ((error: Error) => void) | undefined;
 
   private readonly worker: Worker;
-  private current: { id: string; handlers: GenerationHandlers } | undefined;
+  private current: { id: string; sink: Sink } | undefined;
   private readonly statsWaiters = new Map<string, (stats: WorkerStats) => void>();
   private nextStatsId = 0;
   private terminating = false;
@@ -57,10 +52,10 @@ export class ModelWorker {
     return this.current?.id;
   }
 
-  run(request: GenerateRequest, handlers: GenerationHandlers): void {
+  run(job: Job, sink: Sink): void {
     if (!this.idle) throw new Error(`generation worker ${this.index} is not idle`);
-    this.current = { id: request.id, handlers };
-    this.post(request);
+    this.current = { id: job.id, sink };
+    this.post({ type: 'run', job });
   }
 
   cancel(id: string): void {
@@ -111,16 +106,12 @@ export class ModelWorker {
         this.statsWaiters.get(message.id)?.(message.stats);
         this.statsWaiters.delete(message.id);
         break;
-      case 'delta':
-        if (this.current?.id === message.id) this.current.handlers.onDelta(message.text);
-        break;
-      case 'done':
-      case 'error': {
+      case 'outcome': {
+        // a late message of a job this handle already gave up on (the worker died) is dropped
         const current = this.current;
         if (current?.id !== message.id) break;
-        this.current = undefined;
-        if (message.type === 'done') current.handlers.onDone(message.outcome);
-        else current.handlers.onError(new ServerError(message.code, message.message));
+        if (isFinal(message.outcome)) this.current = undefined;
+        current.sink(message.outcome);
         break;
       }
     }
@@ -137,7 +128,7 @@ export class ModelWorker {
     rejectReady(error);
     const current = this.current;
     this.current = undefined;
-    current?.handlers.onError(new ServerError('internal', 'the generation worker stopped unexpectedly; please retry (a new worker is being started)'));
+    current?.sink({ kind: 'error', error: new ServerError('internal', 'the generation worker stopped unexpectedly; please retry (a new worker is being started)').toJSON() });
     for (const waiter of this.statsWaiters.values()) waiter(this.lastStats ?? { numTensors: -1, numBytes: -1, baselineTensors: -1, generations: -1 });
     this.statsWaiters.clear();
     if (!wasLoading) this.onCrash?.(error);

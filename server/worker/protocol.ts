@@ -3,9 +3,8 @@
  * worker owns TF.js and the model; the main thread owns sockets, HTTP, sessions and the queue, and
  * never touches a tensor.
  */
-import type { ResolvedParams } from '../params.js';
+import type { Job, Outcome } from '../job.js';
 import type { ModelInfo } from '../model-info.js';
-import type { ServerErrorCode } from '../errors.js';
 
 /** What a worker is started with (workerData). */
 export interface WorkerStartData {
@@ -14,35 +13,10 @@ export interface WorkerStartData {
   backend?: string;
 }
 
-/** One generation: the conversation so far (alternating turns, the user's last) and decoding params. */
-export interface GenerateRequest {
-  type: 'generate';
-  id: string;
-  turns: string[];
-  params: ResolvedParams;
-  /** Post `delta` messages as text is produced. */
-  stream: boolean;
-}
-
 export type ToWorker =
-  | GenerateRequest
+  | { type: 'run'; job: Job }
   | { type: 'cancel'; id: string }
   | { type: 'stats'; id: string };
-
-/** Generation's finish reasons, as the server reports them. */
-export type ServedFinishReason = 'stop' | 'length' | 'cancelled';
-
-export interface GenerationOutcome {
-  text: string;
-  finishReason: ServedFinishReason;
-  usage: { promptTokens: number; completionTokens: number; totalTokens: number };
-  /** Worker-side timings of the generation itself (the queue wait is added by the main thread). */
-  timings: { ttftMs: number | null; totalMs: number };
-  /** Context turns that fitted the prompt (older ones were dropped from the front). */
-  promptTurns: number;
-  /** Set when cancelled: tokens produced after the cancel message reached the worker. */
-  tokensAfterCancel?: number;
-}
 
 export interface WorkerStats {
   numTensors: number;
@@ -55,7 +29,5 @@ export interface WorkerStats {
 export type FromWorker =
   | { type: 'ready'; info: ModelInfo; stats: WorkerStats }
   | { type: 'load-error'; message: string }
-  | { type: 'delta'; id: string; text: string }
-  | { type: 'done'; id: string; outcome: GenerationOutcome }
-  | { type: 'error'; id: string; code: ServerErrorCode; message: string }
+  | { type: 'outcome'; id: string; outcome: Outcome }
   | { type: 'stats'; id: string; stats: WorkerStats };

@@ -2,25 +2,7 @@ import { mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'n
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import {
-  parseSafetensors,
-  readSafetensors,
-  readSafetensorsFile,
-  readSafetensorsHeader,
-  serializeSafetensors,
-  writeSafetensors,
-} from '../../core/index.js';
-import {
-  SafetensorsCorruptError,
-  SafetensorsDtypeError,
-  SafetensorsInputError,
-} from '../../core/index.js';
-import {
-  bfloat16ToFloat32Array,
-  float16BitsToFloat32,
-  float16ToFloat32Array,
-  float32ToFloat16Bits,
-} from '../../core/index.js';
+import { parseSafetensors, readSafetensors, readSafetensorsFile, readSafetensorsHeader, serializeSafetensors, writeSafetensors, SafetensorsCorruptError, SafetensorsDtypeError, SafetensorsInputError, bfloat16ToFloat32Array, float16BitsToFloat32, float16ToFloat32Array, float32ToFloat16Bits } from '../../core/index.js';
 
 const FIXTURES = join(dirname(fileURLToPath(import.meta.url)), '..', 'fixtures', 'safetensors');
 

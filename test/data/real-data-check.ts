@@ -1,9 +1,9 @@
 /**
- * Checks the readers against the real corpora in ../shared/data (not part of the jest suite, which
+ * Checks the readers against the real corpora in a local data folder (not part of the jest suite, which
  * runs on the small fixtures in test/fixtures). Exits non-zero when a count or hash disagrees with
  * the published figures.
  *
- *   npx tsx test/data/real-data-check.ts [/work/shared/data] [--train-spm]
+ *   npx tsx test/data/real-data-check.ts DATA_DIR [--train-spm]
  *
  * --train-spm also trains an 8k SentencePiece vocabulary on DailyDialog train with spm_train and
  * reports tokens per utterance and the validation round-trip rate.
@@ -33,7 +33,12 @@ import {
 } from '../../data/tokenizer/index.js';
 
 const args = process.argv.slice(2);
-const root = args.find((a) => !a.startsWith('--')) ?? '/work/shared/data';
+const rootArg = args.find((a) => !a.startsWith('--'));
+if (!rootArg) {
+  console.error('usage: npx tsx test/data/real-data-check.ts DATA_DIR [--train-spm]  (DATA_DIR holds dialogue/...)');
+  process.exit(2);
+}
+const root: string = rootArg;
 const trainSpm = args.includes('--train-spm');
 let failures = 0;
 

@@ -3,9 +3,8 @@ import { copyFileSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { tf, selectBackend } from '../../model/engine/index.js';
-import { SeededRandom } from '../../core/index.js';
+import { SeededRandom, writeSafetensors, type TensorToWrite } from '../../core/index.js';
 import { GPT } from '../../model/transformer/index.js';
-import { writeSafetensors, type TensorToWrite } from '../../core/index.js';
 import { loadDialogueModel } from '../../model/dialogue/index.js';
 import { TOKENIZER_FIXTURES } from '../data/fixtures.js';
 

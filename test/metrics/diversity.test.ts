@@ -1,7 +1,6 @@
 /**
  * Distinct-n, entropy-n and average length.
- * External values: ParlAI tests/test_metrics.py `TestDistinct` (also quoted in
- * ../shared/reference/dialogue.md §3.3). ParlAI combines InterDistinctMetric objects with `+`
+ * External values: ParlAI tests/test_metrics.py `TestDistinct`. ParlAI combines InterDistinctMetric objects with `+`
  * (the n-gram counters are added, i.e. the corpus is pooled) and IntraDistinctMetric with `+`
  * (a mean over examples); `distinctN` and `intraDistinctN` on the list of texts are those sums.
  * DialoGPT's dstc/metrics.py (calc_diversity, calc_entropy, calc_len) ships no test values; the

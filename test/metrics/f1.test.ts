@@ -2,7 +2,7 @@
  * ParlAI-style F1 (parlai/core/metrics.py `F1Metric`, `normalize_answer`, `ExactMatchMetric`).
  * ParlAI's test suite has no unit test with F1 numbers (tests/test_metrics.py covers distinct and
  * PPL, not F1), so these values are derived by hand from the definition in
- * ../shared/reference/dialogue.md §3.2; each comment shows the arithmetic.
+ * docs/ARCHITECTURE.md §7; each comment shows the arithmetic.
  */
 import { corpusF1, exactMatch, f1Score, MetricsError, normalizeAnswer } from '../../model/metrics/index.js';
 

@@ -1,5 +1,5 @@
 /**
- * Regression test on generation metrics (DESIGN §7): a small seeded model is trained by the test
+ * Regression test on generation metrics (docs/ARCHITECTURE.md §7): a small seeded model is trained by the test
  * itself (the project's own `demi train dialogue`, ~10 s), generates greedily for fixed contexts with
  * `demi generate`, and `demi evaluate` scores it. The metrics must stay within the bounds below and
  * the greedy replies are pinned in a snapshot, so a change to the model, decoding, tokenizer or

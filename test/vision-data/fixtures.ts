@@ -1,6 +1,6 @@
 /**
  * Tiny vision fixtures written by the tests themselves (CIFAR/STL binaries, IDX files, tar
- * archives, image folders), in a temporary directory, so that no test needs ../shared.
+ * archives, image folders), in a temporary directory, so that no test needs the real data sets.
  */
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';

@@ -1,7 +1,8 @@
 /**
- * Checks the vision readers on the real data sets of ../shared/data/vision (not a jest test: the
- * CIFAR-10 JPEG decode takes tens of seconds). Run: npx tsx test/vision-data/real-data-check.ts
- * [shared data dir]. Prints counts, per-class counts and timings as JSON lines.
+ * Checks the vision readers on the real data sets in a local data folder (DATA_DIR),
+ * not a jest test: the CIFAR-10 JPEG decode takes tens of seconds. Run:
+ * npx tsx test/vision-data/real-data-check.ts DATA_DIR. Prints counts, per-class counts and
+ * timings as JSON lines.
  */
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -19,7 +20,12 @@ import {
 } from '../../data/vision/index.js';
 import { SeededRandom } from '../../core/index.js';
 
-const root = process.argv[2] ?? join(process.cwd(), '..', 'shared', 'data', 'vision');
+const rootArg = process.argv[2];
+if (!rootArg) {
+  console.error('usage: npx tsx test/vision-data/real-data-check.ts DATA_DIR  (DATA_DIR holds cifar10/, stl10/, fashion-mnist/, ...)');
+  process.exit(2);
+}
+const root: string = rootArg;
 const out = (o: Record<string, unknown>) => console.log(JSON.stringify(o));
 const counts = (labels: Int32Array) => Object.fromEntries(classCounts({ labels }));
 

@@ -1,14 +1,13 @@
 /**
- * Real Fashion-MNIST, where this machine has it (../shared/data/vision/fashion-mnist, or Debian's
- * dataset-fashion-mnist package); skipped elsewhere.
+ * Real Fashion-MNIST, where this machine has it (Debian's dataset-fashion-mnist package, which .ci/run
+ * installs, or the folder DEMI_FASHION_MNIST names); skipped elsewhere.
  */
 import { existsSync } from 'node:fs';
-import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { join } from 'node:path';
 import { DEBIAN_FASHION_MNIST_DIR, classCounts, loadFashionMnist } from '../../data/vision/index.js';
 
-const shared = join(dirname(fileURLToPath(import.meta.url)), '..', '..', '..', 'shared', 'data', 'vision', 'fashion-mnist');
-const dir = [shared, DEBIAN_FASHION_MNIST_DIR].find((d) => existsSync(join(d, 't10k-images-idx3-ubyte.gz')));
+const dir = [process.env.DEMI_FASHION_MNIST, DEBIAN_FASHION_MNIST_DIR]
+  .find((d): d is string => d !== undefined && existsSync(join(d, 't10k-images-idx3-ubyte.gz')));
 
 (dir ? describe : describe.skip)(`real Fashion-MNIST (${dir ?? 'not on this machine'})`, () => {
   it('has 60,000 train and 10,000 test 28x28 images, 6,000 / 1,000 per class', async () => {

@@ -1,4 +1,4 @@
-/** The DIM encoders' feature shapes (dim.md §2) and the width multiplier. */
+/** The DIM encoders' feature shapes (docs/ARCHITECTURE.md §9) and the width multiplier. */
 import { selectBackend, tf } from '../../model/engine/index.js';
 import { SeededRandom } from '../../core/index.js';
 import { Encoder, encoderShapes, Params } from '../../model/vision/index.js';

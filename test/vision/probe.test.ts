@@ -69,9 +69,8 @@ test('features of a frozen encoder, and BN calibration of a random-init one', ()
 });
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
-// ../shared's copy, else Debian's dataset-fashion-mnist (which .ci/run installs).
-const fashion = [join(root, '..', 'shared', 'data', 'vision', 'fashion-mnist'), '/usr/share/datasets/fashion-mnist']
-  .find((dir) => existsSync(join(dir, 't10k-images-idx3-ubyte.gz'))) ?? '/nonexistent';
+// Debian's dataset-fashion-mnist (which .ci/run installs), or the folder DEMI_FASHION_MNIST names.
+const fashion = process.env.DEMI_FASHION_MNIST ?? '/usr/share/datasets/fashion-mnist';
 
 (existsSync(join(fashion, 't10k-images-idx3-ubyte.gz')) ? test : test.skip)('demi train vision + demi probe on real Fashion-MNIST', () => {
   const out = mkdtempSync(join(tmpdir(), 'demi-vision-cli-'));

@@ -5,7 +5,7 @@
  */
 import type { TensorInfo } from '@tensorflow/tfjs-core';
 import type { NativeAddon } from '../native/addon.js';
-import * as names from '../ops/names.js';
+import * as names from '../fused-ops.js';
 import { sizeOf } from './shapes.js';
 import { overrideKernel } from './register.js';
 

@@ -1,4 +1,4 @@
-// Native CPU kernels for TF.js (DESIGN §3). Every function works in place on typed arrays handed
+// Native CPU kernels for TF.js (docs/ARCHITECTURE.md §3). Every function works in place on typed arrays handed
 // over by the TypeScript side (zero-copy views of the wasm heap, or the cpu backend's own arrays):
 // the addon never allocates tensors, so TF.js keeps ownership and its memory accounting.
 // GEMM and convolutions go through OpenBLAS (cblas_sgemm); the rest are plain loops that the
