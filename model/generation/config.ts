@@ -15,6 +15,7 @@
  * - `repetitionPenalty` counts the prompt as well as the generated tokens.
  */
 import { z } from 'zod';
+import { describeIssues } from '../../core/index.js';
 import { GenerationConfigError } from '../errors.js';
 
 const tokenId = z.number().int().min(0);
@@ -62,8 +63,7 @@ export type GenerationConfig = z.output<typeof GenerationConfigSchema>;
 export function parseGenerationConfig(input: GenerationConfigInput = {}): GenerationConfig {
   const parsed = GenerationConfigSchema.safeParse(input);
   if (!parsed.success) {
-    const problems = parsed.error.issues.map((i) => `${i.path.join('.') || '(config)'}: ${i.message}`).join('; ');
-    throw new GenerationConfigError(`invalid generation config: ${problems}`);
+    throw new GenerationConfigError(`invalid generation config: ${describeIssues(parsed.error.issues, '', 20)}`);
   }
   const c = parsed.data;
   if (c.minNewTokens > c.maxNewTokens) {
