@@ -1,15 +1,21 @@
 /**
- * `npm run bench`: the engine benchmark, side by side for each available backend, with PyTorch as a
- * yardstick when Debian's python3-torch is installed. Each backend runs in its own process (kernel
- * registrations are per process); rounds alternate engines so host noise hits both alike.
+ * `npm run bench`: the engine benchmark against PyTorch at EQUAL thread counts. For each thread count
+ * the native engine runs with DEMI_THREADS=t and PyTorch with torch.set_num_threads(t) (and its BLAS
+ * pinned to t), each in its own process; rounds alternate the engines so host noise hits both alike.
+ * A comparison across unequal thread counts is not a result, so the table never makes one.
  *
- *   npm run bench -- --backends native,wasm --rounds 3 --gpt-steps 5 --conv-steps 10
+ * Each row shows the achieved GFLOP/s (FLOPs counted analytically, formulas below) and its share of
+ * the machine's measured sgemm rate at that thread count (OpenBLAS 2048x768x768 through the addon).
+ *
+ *   npm run bench -- --threads 1,2 --rounds 3 --gpt-steps 5 --conv-steps 10 [--backends native,wasm]
  */
 import { spawnSync } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
+import { cpus } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { detectCoreType } from '../model/engine/native/addon.js';
+import { REFERENCE_CONFIG } from '../model/transformer/index.js';
 import { median } from './stats.js';
 
 const here = dirname(fileURLToPath(import.meta.url));
@@ -18,7 +24,9 @@ const option = (name: string, fallback: string) => {
   const i = args.indexOf(`--${name}`);
   return i >= 0 ? args[i + 1] : fallback;
 };
-const backends = option('backends', 'native,wasm').split(',');
+const cores = cpus().length;
+const threadCounts = [...new Set(option('threads', `1,${cores}`).split(',').map(Number))];
+const backends = option('backends', 'native').split(',');
 const rounds = Number(option('rounds', '3'));
 const gptSteps = option('gpt-steps', '5');
 const convSteps = option('conv-steps', '10');
@@ -26,7 +34,32 @@ const torchPython = option('python', '/usr/bin/python3');
 
 type Json = Record<string, any>;
 
-function runJson(command: string, commandArgs: string[], env: NodeJS.ProcessEnv = process.env): Json | string {
+/** Training FLOPs of one reference GPT step as executed: 6 x tokens x (block weights + tied LM head) for the matmuls
+ *  (forward 2, backward 4 per weight and token), plus 12 x tokens x L x T x d for QK^T and AV over the full T x T
+ *  score matrix (both engines compute it whole, masked). Embedding lookups, LayerNorm, GELU, softmax and AdamW are
+ *  not counted. */
+function gptStepFlops(c = REFERENCE_CONFIG, batch = 16): number {
+  const tokens = batch * c.blockSize;
+  const weights = c.nLayer * 12 * c.dModel * c.dModel + c.vocabSize * c.dModel;
+  return tokens * (6 * weights + 12 * c.nLayer * c.blockSize * c.dModel);
+}
+
+/** Training FLOPs of the conv step (conv 3-64-128-256, kernel 4, stride 2, 32x32 input, batch 64): per layer
+ *  2 x MACs forward, 2 x MACs for the filter gradient, 2 x MACs for the input gradient (not for the first layer,
+ *  whose input is the data). Bias, ReLU and Adam are not counted. */
+function convStepFlops(batch = 64): number {
+  const channels = [3, 64, 128, 256];
+  let size = 32;
+  let flops = 0;
+  channels.slice(1).forEach((out, i) => {
+    size /= 2;
+    const macs = size * size * out * 4 * 4 * channels[i];
+    flops += 2 * macs * (i === 0 ? 2 : 3);
+  });
+  return batch * flops;
+}
+
+function runJson(command: string, commandArgs: string[], env: NodeJS.ProcessEnv): Json | string {
   const res = spawnSync(command, commandArgs, { encoding: 'utf8', env, maxBuffer: 1 << 26 });
   const line = res.stdout.trim().split('\n').pop() ?? '';
   try {
@@ -36,36 +69,45 @@ function runJson(command: string, commandArgs: string[], env: NodeJS.ProcessEnv 
   }
 }
 
+const slowBackend = (backend: string) => backend !== 'native' && backend !== 'tensorflow' && backend !== 'tensorflow-gpu';
+
 function engineArgs(backend: string): string[] {
   // The pure-JS paths take 10-60 s per GPT step: time fewer steps there.
-  const slow = backend !== 'native' && backend !== 'tensorflow' && backend !== 'tensorflow-gpu';
+  const slow = slowBackend(backend);
   return [join(here, '..', 'node_modules', 'tsx', 'dist', 'cli.mjs'), join(here, 'engine-steps.ts'), '--backend', backend,
     '--gpt-steps', slow ? '1' : gptSteps, '--conv-steps', slow ? '2' : convSteps, '--dim-steps', slow ? '1' : '5'];
 }
 
 const haveTorch = existsSync(torchPython) && spawnSync(torchPython, ['-c', 'import torch'], { encoding: 'utf8' }).status === 0;
-// PyTorch gets the same OpenBLAS core type our loader picks (Debian's OpenBLAS misdetects these CPUs).
-const torchEnv = { ...process.env };
-if (!torchEnv.OPENBLAS_CORETYPE) {
+// Both engines get the OpenBLAS core type our loader picks (Debian's OpenBLAS misdetects recent CPUs).
+const baseEnv = { ...process.env };
+if (!baseEnv.OPENBLAS_CORETYPE) {
   const core = existsSync('/proc/cpuinfo') ? detectCoreType(readFileSync('/proc/cpuinfo', 'utf8')) : undefined;
-  if (core) torchEnv.OPENBLAS_CORETYPE = core;
+  if (core) baseEnv.OPENBLAS_CORETYPE = core;
 }
+const pinned = (threads: number) => ({
+  ...baseEnv, DEMI_THREADS: String(threads), OPENBLAS_NUM_THREADS: String(threads), OMP_NUM_THREADS: String(threads), MKL_NUM_THREADS: String(threads),
+});
 
 const results = new Map<string, Json[]>();
 const failures = new Map<string, string>();
+const key = (engine: string, threads: number) => `${engine}@${threads}`;
+const record = (k: string, out: Json | string) => {
+  if (typeof out === 'string') failures.set(k, out);
+  else results.set(k, [...(results.get(k) ?? []), out]);
+};
 for (let round = 0; round < rounds; round++) {
-  for (const backend of backends) {
-    if (round > 0 && backend !== 'native' && !backend.startsWith('tensorflow')) continue; // slow paths: one round
-    process.stderr.write(`bench: round ${round + 1}/${rounds}, ${backend}...\n`);
-    const out = runJson(process.execPath, engineArgs(backend));
-    if (typeof out === 'string') failures.set(backend, out);
-    else results.set(backend, [...(results.get(backend) ?? []), out]);
-  }
-  if (haveTorch) {
-    process.stderr.write(`bench: round ${round + 1}/${rounds}, pytorch...\n`);
-    const out = runJson(torchPython, [join(here, 'torch_reference.py'), '--gpt-steps', gptSteps, '--conv-steps', convSteps], torchEnv);
-    if (typeof out === 'string') failures.set('pytorch', out);
-    else results.set('pytorch', [...(results.get('pytorch') ?? []), out]);
+  for (const threads of threadCounts) {
+    for (const backend of backends) {
+      if (round > 0 && slowBackend(backend)) continue; // the pure-JS paths: one round
+      process.stderr.write(`bench: round ${round + 1}/${rounds}, ${backend}, ${threads} thread(s)...\n`);
+      record(key(backend, threads), runJson(process.execPath, engineArgs(backend), pinned(threads)));
+    }
+    if (haveTorch) {
+      process.stderr.write(`bench: round ${round + 1}/${rounds}, pytorch, ${threads} thread(s)...\n`);
+      record(key('pytorch', threads), runJson(torchPython, [join(here, 'torch_reference.py'), '--gpt-steps', gptSteps,
+        '--conv-steps', convSteps, '--threads', String(threads)], pinned(threads)));
+    }
   }
 }
 
@@ -73,30 +115,46 @@ const med = (runs: Json[] | undefined, pick: (r: Json) => number | undefined) =>
   const values = (runs ?? []).map(pick).filter((v): v is number => typeof v === 'number');
   return values.length ? median(values) : undefined;
 };
-const fmt = (v: number | undefined, digits = 0) => (v === undefined ? '-' : v.toFixed(digits));
+const fmt = (v: number | undefined, digits = 0) => (v === undefined || !Number.isFinite(v) ? '-' : v.toFixed(digits));
+const ratio = (mine: number | undefined, torch: number | undefined) => (mine === undefined || torch === undefined ? '' : `${(mine / torch).toFixed(2)}x`);
 
-const torchGpt = med(results.get('pytorch'), (r) => r.gpt?.stepMs);
-const torchConv = med(results.get('pytorch'), (r) => r.conv?.stepMs);
+const GPT_FLOPS = gptStepFlops();
+const CONV_FLOPS = convStepFlops();
 const first = [...results.values()][0]?.[0];
-console.log(`demi engine benchmark (${rounds} round(s); medians of per-run medians)`);
-if (first?.blas) console.log(`OpenBLAS core: ${first.blas.coreName}, ${first.blas.threads} threads; OPENBLAS_CORETYPE=${first.blas.coreType ?? '(unset)'}`);
+console.log(`demi engine benchmark: equal thread counts, ${rounds} alternating round(s), medians of per-run medians`);
+if (first?.blas) console.log(`OpenBLAS core ${first.blas.coreName}; OPENBLAS_CORETYPE=${first.blas.coreType ?? '(unset)'}; ${cores} cores`);
+console.log(`GPT step: ${(GPT_FLOPS / 1e9).toFixed(1)} GFLOP (6L d256 T128 B16 V8000, Adam); conv step: ${(CONV_FLOPS / 1e9).toFixed(2)} GFLOP (conv 3-64-128-256 k4 s2, 32x32, B64, Adam)`);
+console.log('"%sgemm" = achieved GFLOP/s / the engine\'s raw OpenBLAS sgemm 2048x768x768 at the same thread count; ratios are step-time ratios to PyTorch at the same thread count (below 1.00x: faster).');
 console.log('');
-console.log('engine          GPT step ms  GPT tok/s  vs torch   conv step ms  conv img/s  vs torch   DIM(L) img/s   greedy tok/s  sgemm GFLOP/s (raw 2048x768x768)');
-for (const [name, runs] of results) {
-  const gpt = med(runs, (r) => r.gpt?.stepMs);
-  const conv = med(runs, (r) => r.conv?.stepMs);
-  const gen = med(runs, (r) => r.generate?.tokensPerSecond);
-  const dim = med(runs, (r) => r.dim?.imagesPerSecond);
-  const sgemm = med(runs, (r) => r.rawSgemmGflops?.['2048x768x768'] ?? r.tfMatMulGflops?.['2048x768x768']);
-  const ratio = (mine: number | undefined, torch: number | undefined) =>
-    name === 'pytorch' || mine === undefined || torch === undefined ? '' : `${(mine / torch).toFixed(2)}x`;
-  console.log([
-    name.padEnd(14), fmt(gpt).padStart(12), fmt(gpt && (16 * 128) / (gpt / 1000)).padStart(10), ratio(gpt, torchGpt).padStart(9),
-    fmt(conv, 1).padStart(14), fmt(conv && 64 / (conv / 1000)).padStart(11), ratio(conv, torchConv).padStart(9),
-    fmt(dim).padStart(14), fmt(gen).padStart(14), fmt(sgemm).padStart(14),
-  ].join(' '));
+console.log('threads  engine      GPT ms  GFLOP/s  %sgemm  vs torch |  conv ms  GFLOP/s  %sgemm  vs torch |  greedy tok/s  vs torch |  sgemm GFLOP/s');
+for (const threads of threadCounts) {
+  const torchRuns = results.get(key('pytorch', threads));
+  const torchGpt = med(torchRuns, (r) => r.gpt?.stepMs);
+  const torchConv = med(torchRuns, (r) => r.conv?.stepMs);
+  const torchGen = med(torchRuns, (r) => r.generate?.tokensPerSecond);
+  // the machine's rate at this thread count: OpenBLAS through the addon (the same library PyTorch links here)
+  const machineSgemm = med(results.get(key('native', threads)), (r) => r.rawSgemmGflops?.['2048x768x768']);
+  for (const engine of [...backends, 'pytorch']) {
+    const runs = results.get(key(engine, threads));
+    if (!runs) continue;
+    const gpt = med(runs, (r) => r.gpt?.stepMs);
+    const conv = med(runs, (r) => r.conv?.stepMs);
+    const gen = med(runs, (r) => r.generate?.tokensPerSecond);
+    const sgemm = med(runs, (r) => r.rawSgemmGflops?.['2048x768x768'] ?? r.sgemmGflops?.['2048x768x768'] ?? r.tfMatMulGflops?.['2048x768x768']);
+    const gptRate = gpt && GPT_FLOPS / (gpt * 1e6);
+    const convRate = conv && CONV_FLOPS / (conv * 1e6);
+    const share = (rate: number | undefined) => (rate && machineSgemm ? `${Math.round((100 * rate) / machineSgemm)}%` : '-');
+    const isTorch = engine === 'pytorch';
+    console.log([
+      String(threads).padStart(7), engine.padEnd(9),
+      fmt(gpt).padStart(8), fmt(gptRate, 1).padStart(8), share(gptRate).padStart(7), (isTorch ? '' : ratio(gpt, torchGpt)).padStart(9), '|',
+      fmt(conv, 1).padStart(8), fmt(convRate, 1).padStart(8), share(convRate).padStart(7), (isTorch ? '' : ratio(conv, torchConv)).padStart(9), '|',
+      fmt(gen).padStart(13), (isTorch ? '' : ratio(torchGen, gen)).padStart(9), '|',
+      fmt(sgemm).padStart(14),
+    ].join(' '));
+  }
 }
 for (const [name, why] of failures) console.log(`${name}: ${why}`);
 if (!haveTorch) console.log('pytorch: not installed (apt-get install python3-torch to compare)');
-console.log('\nratios are step-time ratios (engine / PyTorch): below 1.00x is faster than PyTorch.');
+console.log('\ngreedy "vs torch" is PyTorch\'s tokens/s over ours (below 1.00x: we are faster); greedy decoding is batch 1, 16-token prompt, 64 new tokens, KV cache in both.');
 if (args.includes('--json')) console.log(JSON.stringify(Object.fromEntries(results)));

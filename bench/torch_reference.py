@@ -11,6 +11,7 @@ p = argparse.ArgumentParser()
 p.add_argument('--gpt-steps', type=int, default=5)
 p.add_argument('--conv-steps', type=int, default=10)
 p.add_argument('--threads', type=int, default=1)
+p.add_argument('--generate', type=int, default=1, help='time greedy generation with a KV cache (0: skip)')
 args = p.parse_args()
 torch.set_num_threads(args.threads)
 torch.manual_seed(0)
@@ -24,12 +25,18 @@ class Block(nn.Module):
         self.c_attn, self.c_proj = nn.Linear(d, 3 * d), nn.Linear(d, d)
         self.c_fc, self.mlp_proj = nn.Linear(d, 4 * d), nn.Linear(4 * d, d)
 
-    def forward(self, x):
+    def forward(self, x, cache=None):
         B, T, D = x.shape
         q, k, v = self.c_attn(self.ln_1(x)).split(D, dim=2)
         q, k, v = [t.view(B, T, self.h, D // self.h).transpose(1, 2) for t in (q, k, v)]
+        if cache is not None:
+            # KV cache for greedy decoding, as the engine's: earlier positions' keys and values kept
+            if 'k' in cache:
+                k, v = torch.cat([cache['k'], k], 2), torch.cat([cache['v'], v], 2)
+            cache['k'], cache['v'] = k, v
+        Tk = k.shape[2]
         att = (q @ k.transpose(-2, -1)) / math.sqrt(D // self.h)
-        mask = torch.ones(T, T, dtype=torch.bool).tril()
+        mask = torch.ones(T, Tk, dtype=torch.bool).tril(Tk - T)
         att = att.masked_fill(~mask, float('-inf')).softmax(-1)
         y = (att @ v).transpose(1, 2).reshape(B, T, D)
         x = x + self.c_proj(y)
@@ -43,10 +50,10 @@ class GPT(nn.Module):
         self.blocks = nn.ModuleList([Block(D, H) for _ in range(L)])
         self.ln_f = nn.LayerNorm(D)
 
-    def forward(self, idx):
-        x = self.wte(idx) + self.wpe(torch.arange(idx.shape[1]))
-        for b in self.blocks:
-            x = b(x)
+    def forward(self, idx, caches=None, start=0):
+        x = self.wte(idx) + self.wpe(torch.arange(start, start + idx.shape[1]))
+        for i, b in enumerate(self.blocks):
+            x = b(x, None if caches is None else caches[i])
         return self.ln_f(x) @ self.wte.weight.t()
 
 
@@ -62,6 +69,11 @@ def timed(step, n):
 
 
 result = {'torch': torch.__version__, 'threads': torch.get_num_threads()}
+
+# the machine's matmul rate as PyTorch reaches it, at the same shape as the engine's raw sgemm
+a, b = torch.randn(2048, 768), torch.randn(768, 768)
+ms, _ = timed(lambda: torch.mm(a, b), 15)
+result['sgemmGflops'] = {'2048x768x768': 2 * 2048 * 768 * 768 / (ms * 1e6)}
 if args.gpt_steps > 0:
     model = GPT()
     opt = torch.optim.Adam(model.parameters(), lr=3e-4)
@@ -91,5 +103,26 @@ if args.conv_steps > 0:
         loss.item()
     ms, times = timed(conv_step, args.conv_steps)
     result['conv'] = {'stepMs': ms, 'stepsMs': times, 'imagesPerSecond': 64 / (ms / 1000)}
+
+if args.generate > 0:
+    # greedy decoding at batch 1, 16-token prompt, 64 new tokens, with the KV cache (the engine's bench case)
+    model = GPT().eval()
+    runs = []
+    with torch.no_grad():
+        for r in range(3):
+            prompt = torch.randint(0, 8000, (1, 16))
+            t0 = time.perf_counter()
+            caches = [{} for _ in model.blocks]
+            logits = model(prompt, caches)
+            pos = prompt.shape[1]
+            for i in range(64):
+                nxt = logits[:, -1].argmax(-1, keepdim=True)
+                if i < 63:
+                    logits = model(nxt, caches, pos)
+                    pos += 1
+            runs.append((time.perf_counter() - t0) * 1000)
+    runs.sort()
+    ms = runs[len(runs) // 2]
+    result['generate'] = {'promptLength': 16, 'newTokens': 64, 'ms': ms, 'tokensPerSecond': 64 / (ms / 1000)}
 
 print(json.dumps(result))

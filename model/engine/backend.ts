@@ -6,7 +6,7 @@
  */
 import { tf } from './tf.js';
 import { log } from '../../core/index.js';
-import { loadNativeAddon } from './native/addon.js';
+import { loadNativeAddon, threadsFromEnvironment } from './native/addon.js';
 import { registerMatMulKernels } from './kernels/matmul.js';
 import { registerConvKernels } from './kernels/conv.js';
 import { registerElementwiseKernels, registerSharingKernels } from './kernels/elementwise.js';
@@ -66,6 +66,7 @@ async function useWasmOrCpu(name: 'native' | 'wasm' | 'cpu', skipped: string[]):
 }
 
 async function select(requested: BackendName | undefined): Promise<BackendInfo> {
+  threadsFromEnvironment(); // a bad DEMI_THREADS is the user's to fix, not a reason to fall back to pure JS
   const skipped: string[] = [];
   if (requested) {
     if (requested === 'tensorflow-gpu' || requested === 'tensorflow') {

@@ -7,6 +7,7 @@
  * already set is never overridden.
  */
 import { existsSync, readFileSync } from 'node:fs';
+import { BackendError } from '../../errors.js';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -61,6 +62,17 @@ export function detectCoreType(cpuinfo: string): string | undefined {
 
 let cached: AddonLoad | undefined;
 
+/**
+ * DEMI_THREADS: the thread count of the native kernels (OpenBLAS's included), so that a benchmark
+ * or a shared machine can pin it; unset, OpenBLAS uses every core.
+ */
+export function threadsFromEnvironment(value = process.env.DEMI_THREADS): number | undefined {
+  if (value === undefined || value === '') return undefined;
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 1) throw new BackendError(`DEMI_THREADS must be a whole number >= 1, got '${value}'`, { hint: 'unset it to use every core' });
+  return n;
+}
+
 export function loadNativeAddon(): AddonLoad {
   if (cached) return cached;
   let coreTypeChosenByUs = false;
@@ -82,6 +94,8 @@ export function loadNativeAddon(): AddonLoad {
   }
   try {
     const addon = createRequire(import.meta.url)(addonPath) as NativeAddon;
+    const threads = threadsFromEnvironment();
+    if (threads !== undefined) addon.setBlasThreads(threads);
     cached = { addon, coreType, coreTypeChosenByUs };
   } catch (err) {
     cached = { addon: null, reason: `failed to load: ${(err as Error).message}`, coreType, coreTypeChosenByUs };
