@@ -6,18 +6,23 @@
  */
 import { createWriteStream } from 'node:fs';
 import { z } from 'zod';
-import { episodesToExamples } from '../data/dialogue/index.js';
+import { episodeToExamples, spreadSample, TEST_SPLITS } from '../data/dialogue/index.js';
 import { selectBackend } from '../model/engine/index.js';
 import { encodeExample, loadDialogueModel, loadEpisodes, referenceNll, reply, type LoadedDialogueModel } from '../model/dialogue/index.js';
-import { Progress } from '../core/index.js';
-import { numberFlag, parseArgs } from './args.js';
+import { Progress, SeededRandom } from '../core/index.js';
+import { intFlag, numberFlag, parseArgs } from './args.js';
 import { CliError } from './errors.js';
 import { readJsonLines } from './json-lines.js';
 
-const HELP = `usage: demi generate --model DIR --output FILE.jsonl (--input FILE.jsonl | --corpus NAME --split SPLIT [--data-path PATH])
+const HELP = `usage: demi generate --model DIR --output FILE.jsonl (--input FILE.jsonl | --corpus NAME [--split SPLIT] [--data-path PATH])
   --input FILE        JSONL, one {"context": ["turn", ...], "reference"?: "...", "id"?: ...} per line
   --corpus NAME       dailydialog | jsonl | wizard-of-wikipedia | topical-chat (every response turn is an example)
-  --limit N           first N examples only
+  --split SPLIT       default: the corpus's test split (dailydialog test, topical-chat test_freq,
+                      wizard-of-wikipedia test_random_split); applies to --data-path too (a folder of
+                      split files, or a file that must be that split's)
+  --limit N           the first N examples only (consecutive turns of a few conversations)
+  --spread N          N examples spread over the conversations (one per conversation, in a seeded
+                      order, before a second from any; --seed picks them, default 0): a sample of the split
   --batch-size N      contexts decoded together (default 16; 1 = one by one)
   --max-new-tokens N  (default: the longest response the model was trained on)   --min-new-tokens N
   --sample            sampling instead of greedy; --temperature T --top-k K --top-p P --seed S
@@ -34,20 +39,23 @@ const InputLine = z.object({
 
 interface Item {
   id: string | number;
+  /** The conversation it comes from (for --spread). */
+  conversation: number;
   context: string[];
   reference?: string | string[];
 }
 
 function readInput(path: string): Item[] {
   return readJsonLines(path, InputLine, '{"context": ["turn", ...], "reference"?: "..."}')
-    .map(({ line, value }) => ({ id: value.id ?? line, context: value.context, reference: value.reference }));
+    .map(({ line, value }) => ({ id: value.id ?? line, conversation: line, context: value.context, reference: value.reference }));
 }
 
-async function readCorpus(corpus: string, split: string, path?: string): Promise<Item[]> {
-  const episodes = await loadEpisodes({ corpus: corpus as 'dailydialog', split, path, maxExamples: undefined as unknown as number });
-  return episodesToExamples(episodes).map((e) => ({
-    id: `${e.episodeId ?? 'episode'}:${e.turnIndex}`, context: e.contextTurns.map((t) => t.text), reference: e.response.text,
-  }));
+async function readCorpus(corpus: string, split: string | undefined, path?: string): Promise<Item[]> {
+  const chosen = split ?? (TEST_SPLITS as Record<string, string>)[corpus] ?? 'test';
+  const episodes = await loadEpisodes({ corpus: corpus as 'dailydialog', split: chosen, path, maxExamples: undefined as unknown as number }, '--data-path');
+  return episodes.flatMap((episode, conversation) => episodeToExamples(episode).map((e) => ({
+    id: `${e.episodeId ?? 'episode'}:${e.turnIndex}`, conversation, context: e.contextTurns.map((t) => t.text), reference: e.response.text,
+  })));
 }
 
 function decodingConfig(args: ReturnType<typeof parseArgs>) {
@@ -70,7 +78,7 @@ function decodingConfig(args: ReturnType<typeof parseArgs>) {
 
 export async function generateCommand(argv: string[]): Promise<void> {
   const args = parseArgs(argv, {
-    values: ['model', 'input', 'corpus', 'split', 'data-path', 'output', 'limit', 'batch-size', 'max-new-tokens', 'min-new-tokens',
+    values: ['model', 'input', 'corpus', 'split', 'data-path', 'output', 'limit', 'spread', 'batch-size', 'max-new-tokens', 'min-new-tokens',
       'temperature', 'top-k', 'top-p', 'seed', 'beams', 'length-penalty', 'repetition-penalty', 'no-repeat-ngram', 'rerank', 'backend'],
     switches: ['sample', 'help'],
   });
@@ -82,9 +90,12 @@ export async function generateCommand(argv: string[]): Promise<void> {
   if (!args.values.output) throw new CliError(`--output is required\n\n${HELP}`);
   if (!args.values.input && !args.values.corpus) throw new CliError(`give --input FILE or --corpus NAME --split SPLIT\n\n${HELP}`);
   await selectBackend(args.values.backend);
-  let items = args.values.input ? readInput(args.values.input) : await readCorpus(args.values.corpus!, args.values.split ?? 'test', args.values['data-path']);
-  const limit = numberFlag(args, 'limit');
+  const limit = intFlag(args, 'limit');
+  const spread = intFlag(args, 'spread');
+  if (limit !== undefined && spread !== undefined) throw new CliError('give --limit N (the first N) or --spread N (a sample over the conversations), not both');
+  let items = args.values.input ? readInput(args.values.input) : await readCorpus(args.values.corpus!, args.values.split, args.values['data-path']);
   if (limit !== undefined) items = items.slice(0, limit);
+  if (spread !== undefined) items = spreadSample(items, spread, (item) => item.conversation, new SeededRandom(numberFlag(args, 'seed') ?? 0));
   const batchSize = numberFlag(args, 'batch-size') ?? 16;
   const rerank = numberFlag(args, 'rerank');
   const config = decodingConfig(args);

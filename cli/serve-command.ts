@@ -1,12 +1,12 @@
 /**
- * `demi serve --model DIR [--host 127.0.0.1] [--port 8080] [--max-queue N] [--workers 1] [--backend NAME]`:
+ * `demi serve --model DIR [--host 127.0.0.1] [--port 8080] [--max-queue N] [--workers 1] [--backend NAME] ...`:
  * the chat server (docs/ARCHITECTURE.md §8): the web chat at http://HOST:PORT/, socket.io chat, the OpenAI API
- * under /v1, /health and /metrics. SIGINT / SIGTERM shut it down gracefully.
+ * under /v1, /health and /metrics. SIGINT / SIGTERM shut it down gracefully (every client is answered), exit 0.
  */
 import { existsSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { parseArgs, intFlag } from './args.js';
+import { parseArgs, intFlag, listFlag, numberFlag } from './args.js';
 import { CliError } from './errors.js';
 
 const HELP = `usage: demi serve --model DIR [options]
@@ -18,6 +18,13 @@ const HELP = `usage: demi serve --model DIR [options]
   --max-queue N        requests that may wait for a worker; more get 'overloaded' / HTTP 429 (default 32)
   --max-message-bytes N  longest chat message accepted (default 4096)
   --backend NAME       tensorflow-gpu | tensorflow | native | wasm | cpu (default: the fastest available)
+  --api-key KEY        require this key: Authorization: Bearer KEY on /v1, auth {apiKey} on socket.io (the
+                       web page asks for it); DEMI_API_KEY sets it too, without showing it in ps
+  --allowed-hosts A,B  host names the server answers to besides loopback names, IP addresses and --host
+                       (.example.com allows its subdomains); other Host headers get 403 (DNS rebinding)
+  --max-pending-per-ip N  requests one address may have queued or running, over all its connections (default 8)
+  --shutdown-grace S   on SIGTERM / SIGINT, seconds running replies get to finish before they are ended
+                       with a shutting_down error (default 10); queued requests are refused at once
 
 open http://HOST:PORT/ for the chat; OpenAI clients use base URL http://HOST:PORT/v1`;
 
@@ -25,7 +32,11 @@ open http://HOST:PORT/ for the chat; OpenAI clients use base URL http://HOST:POR
 export const DEFAULT_MODEL = join(dirname(fileURLToPath(import.meta.url)), '..', 'models', 'default');
 
 export async function serveCommand(argv: string[]): Promise<number | void> {
-  const args = parseArgs(argv, { values: ['model', 'host', 'port', 'workers', 'max-queue', 'max-message-bytes', 'backend'], switches: ['help'] });
+  const args = parseArgs(argv, {
+    values: ['model', 'host', 'port', 'workers', 'max-queue', 'max-message-bytes', 'backend', 'api-key', 'allowed-hosts', 'max-pending-per-ip', 'shutdown-grace'],
+    switches: ['help'],
+    command: 'serve',
+  });
   if (args.switches.has('help')) {
     console.log(HELP);
     return;
@@ -38,6 +49,11 @@ export async function serveCommand(argv: string[]): Promise<number | void> {
   }
   if (!existsSync(modelDir)) throw new CliError(`no model at ${modelDir}: pass --model with an existing checkpoint directory`);
 
+  // an empty DEMI_API_KEY means none, as an empty DEMI_MODEL does
+  const apiKey = args.values['api-key'] ?? (process.env.DEMI_API_KEY || undefined);
+  const grace = numberFlag(args, 'shutdown-grace');
+  if (grace !== undefined && grace < 0) throw new CliError(`--shutdown-grace must be 0 or more seconds, got '${args.values['shutdown-grace']}'`);
+
   const { startServer } = await import('../server/index.js');
   // a ServerOptionsError is a DemiError: demi prints it as a user mistake
   const server = await startServer({
@@ -48,6 +64,10 @@ export async function serveCommand(argv: string[]): Promise<number | void> {
     ...(args.values['max-queue'] !== undefined ? { maxQueue: intFlag(args, 'max-queue') } : {}),
     ...(args.values['max-message-bytes'] !== undefined ? { maxMessageBytes: intFlag(args, 'max-message-bytes') } : {}),
     ...(args.values.backend !== undefined ? { backend: args.values.backend } : {}),
+    ...(apiKey !== undefined ? { apiKey } : {}),
+    ...(args.values['allowed-hosts'] !== undefined ? { allowedHosts: listFlag(args, 'allowed-hosts') } : {}),
+    ...(args.values['max-pending-per-ip'] !== undefined ? { maxPendingPerIp: intFlag(args, 'max-pending-per-ip') } : {}),
+    ...(grace !== undefined ? { shutdownGraceMs: Math.round(grace * 1000) } : {}),
   });
 
   let stopping = false;

@@ -1,5 +1,5 @@
 /**
- * `demi train dialogue|vision [--config FILE] [--out DIR] [--steps N] [--resume] [--set key=value ...] [--backend NAME]`
+ * `demi train dialogue|vision [--config FILE] [--out DIR] [--steps N] [--resume | --force] [--set key=value ...] [--backend NAME]`
  */
 import { selectBackend } from '../model/engine/index.js';
 import { parseArgs } from './args.js';
@@ -11,6 +11,8 @@ const HELP = `usage: demi train dialogue [options]   (demi train vision --help: 
   --out DIR          output directory (checkpoints last/ and best/, log.jsonl, curves.svg)
   --steps N          training steps
   --resume           continue the run in --out from its last checkpoint, exactly
+  --force            start a new run in an --out that holds one: the old run is moved to a
+                     timestamped sibling (DIR.moved-YYYYMMDD-HHMMSS), never deleted
   --backend NAME     tensorflow-gpu | tensorflow | native | wasm | cpu`;
 
 export async function trainCommand(argv: string[]): Promise<void> {
@@ -24,7 +26,7 @@ export async function trainCommand(argv: string[]): Promise<void> {
     await visionTrainCommand(rest);
     return;
   }
-  const args = parseArgs(rest, { values: ['config', 'out', 'steps', 'backend'], switches: ['resume', 'help'], repeated: ['set'] });
+  const args = parseArgs(rest, { values: ['config', 'out', 'steps', 'backend'], switches: ['resume', 'force', 'help'], repeated: ['set'] });
   if (args.switches.has('help')) {
     console.log(HELP);
     return;
@@ -36,7 +38,7 @@ export async function trainCommand(argv: string[]): Promise<void> {
   if (what === 'dialogue') {
     const { loadDialogueTrainConfig, trainDialogue } = await import('../model/dialogue/index.js');
     const config = loadDialogueTrainConfig(args.values.config, overrides);
-    const result = await trainDialogue(config, { resume: args.switches.has('resume') });
+    const result = await trainDialogue(config, { resume: args.switches.has('resume'), force: args.switches.has('force') });
     console.log(JSON.stringify({ ...result, outDir: config.outDir }, null, 2));
     return;
   }

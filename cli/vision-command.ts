@@ -14,11 +14,13 @@ export const VISION_TRAIN_HELP = `usage: demi train vision --method dim-local|di
   --out DIR          output directory (checkpoints last/ and best/, log.jsonl, curves.svg)
   --steps N          training steps
   --resume           continue the run in --out from its last checkpoint, exactly
+  --force            start a new run in an --out that holds one: the old run is moved to a
+                     timestamped sibling (DIR.moved-YYYYMMDD-HHMMSS), never deleted
   --backend NAME     tensorflow-gpu | tensorflow | native | wasm | cpu`;
 
 export async function visionTrainCommand(argv: string[]): Promise<void> {
   const args = parseArgs(argv, {
-    values: ['config', 'out', 'steps', 'backend', 'method', 'dataset', 'data-path'], switches: ['resume', 'help'], repeated: ['set'],
+    values: ['config', 'out', 'steps', 'backend', 'method', 'dataset', 'data-path'], switches: ['resume', 'force', 'help'], repeated: ['set'],
   });
   if (args.switches.has('help')) {
     console.log(VISION_TRAIN_HELP);
@@ -33,6 +35,6 @@ export async function visionTrainCommand(argv: string[]): Promise<void> {
   const { loadVisionTrainConfig, trainVision } = await import('../model/vision/index.js');
   const config = loadVisionTrainConfig(args.values.config, overrides);
   await selectBackend(args.values.backend);
-  const result = await trainVision(config, { resume: args.switches.has('resume') });
+  const result = await trainVision(config, { resume: args.switches.has('resume'), force: args.switches.has('force') });
   console.log(JSON.stringify({ ...result, outDir: config.outDir }, null, 2));
 }

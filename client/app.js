@@ -39,13 +39,15 @@ async function main() {
   /** The reply being generated: {requestId?, view}. One at a time per conversation. */
   let pending = null;
   let modelReady = false;
+  let keyNeeded = false;
 
   const setStatus = (state, text) => {
     statusDot.dataset.state = state;
     statusText.textContent = text;
   };
   const refreshStatus = () => {
-    if (!client.connected) setStatus('offline', 'Reconnecting…');
+    if (!client.connected && keyNeeded) setStatus('offline', 'Needs an API key');
+    else if (!client.connected) setStatus('offline', 'Reconnecting…');
     else if (!modelReady) setStatus('loading', 'Loading the model…');
     else setStatus('ready', 'Online');
   };
@@ -121,13 +123,34 @@ async function main() {
       transcript.addError(ERROR_TEXT[detail.code] ?? detail.message);
     }
   });
+  const keyForm = $('#api-key-form');
+  const keyInput = $('#api-key-input');
+  client.addEventListener('key-needed', ({ detail }) => {
+    keyNeeded = true;
+    $('#api-key-label').textContent = detail.rejected
+      ? 'The server did not accept that API key. Enter the right one to chat.'
+      : 'This server needs an API key to chat.';
+    keyForm.toggleAttribute('data-rejected', detail.rejected);
+    keyForm.hidden = false;
+    keyInput.value = '';
+    keyInput.focus();
+  });
+  keyForm.addEventListener('submit', (event) => {
+    event.preventDefault();
+    const key = keyInput.value.trim();
+    if (!key) return;
+    keyForm.hidden = true;
+    client.useKey(key);
+  });
+
   client.addEventListener('connection', ({ detail }) => {
+    if (detail.connected) keyNeeded = false;
     refreshStatus();
     if (detail.connected) {
       showBanner(null);
       return;
     }
-    showBanner('Connection lost. Reconnecting…');
+    showBanner(keyNeeded ? null : 'Connection lost. Reconnecting…');
     if (pending) {
       // The server cancels a disconnected client's replies: close this one as stopped.
       pending.view.finish({ finishReason: 'cancelled', text: '' });

@@ -1,9 +1,20 @@
 // The socket.io side of the chat page: sends messages, receives streamed replies, cancels and
 // resets, and keeps the session id the server gave us. Emits DOM-style events:
 //   'delta' {requestId, content}, 'done' {chat:done payload}, 'error' {requestId?, code, message},
-//   'connection' {connected: boolean}.
+//   'connection' {connected: boolean}, 'key-needed' {rejected: boolean} (the server wants an API key;
+//   rejected: the one this browser sent was wrong).
 
 const ACK_TIMEOUT_MS = 10000;
+/** The API key, when the server needs one, lives in this browser only (sent in the handshake). */
+const KEY_STORAGE = 'demi.apiKey';
+
+function storedKey() {
+  try {
+    return localStorage.getItem(KEY_STORAGE) || undefined;
+  } catch {
+    return undefined; // storage disabled: the key is asked for again on each visit
+  }
+}
 
 export class ChatClient extends EventTarget {
   constructor() {
@@ -11,10 +22,17 @@ export class ChatClient extends EventTarget {
     /** @type {string | undefined} */
     this.sessionId = undefined;
     // socket.io's own client script (served at /socket.io/socket.io.js) defines the global `io`.
-    this.socket = window.io({ transports: ['websocket', 'polling'], reconnectionDelayMax: 4000 });
+    this.apiKey = storedKey();
+    // auth as a function: each (re)connection sends the key as it is then
+    const auth = (send) => send(this.apiKey ? { apiKey: this.apiKey } : {});
+    this.socket = window.io({ transports: ['websocket', 'polling'], reconnectionDelayMax: 4000, auth });
     this.socket.on('connect', () => this.dispatch('connection', { connected: true }));
     this.socket.on('disconnect', () => this.dispatch('connection', { connected: false }));
-    this.socket.on('connect_error', () => this.dispatch('connection', { connected: false }));
+    this.socket.on('connect_error', (err) => {
+      // a refused handshake is not retried by socket.io: the page asks for the key, then useKey()
+      if (err.data?.code === 'invalid_api_key') this.dispatch('key-needed', { rejected: this.apiKey !== undefined });
+      this.dispatch('connection', { connected: false });
+    });
     this.socket.on('chat:delta', (payload) => this.dispatch('delta', payload));
     this.socket.on('chat:done', (payload) => this.dispatch('done', payload));
     this.socket.on('chat:error', (payload) => this.dispatch('error', payload));
@@ -22,6 +40,17 @@ export class ChatClient extends EventTarget {
 
   get connected() {
     return this.socket.connected;
+  }
+
+  /** Keeps the key in this browser and connects with it. */
+  useKey(key) {
+    this.apiKey = key;
+    try {
+      localStorage.setItem(KEY_STORAGE, key);
+    } catch {
+      // kept for this page only
+    }
+    this.socket.connect();
   }
 
   /**

@@ -22,6 +22,15 @@ export class ConfigError extends DemiError {
   override name = 'ConfigError';
 }
 
+/**
+ * An output path that holds something the command did not create (a run, files of the user's), so
+ * writing there would delete it. The hint says how to continue, start over without deleting, or
+ * write elsewhere.
+ */
+export class OutputDirectoryError extends DemiError {
+  override name = 'OutputDirectoryError';
+}
+
 /* safetensors: each error names the file (and the tensor where there is one). */
 
 export class SafetensorsError extends DemiError {

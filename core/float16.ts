@@ -80,3 +80,26 @@ export function bfloat16ToFloat32Array(bits: Uint16Array): Float32Array {
   for (let i = 0; i < bits.length; i++) out[i] = bits[i] << 16;
   return new Float32Array(out.buffer);
 }
+
+/** The largest finite float16 value. */
+export const FLOAT16_MAX = 65504;
+
+/**
+ * The first value that float16 cannot hold (it would round to +/-Infinity: |v| >= 65520), as
+ * `{index, value}`, or undefined. Values already infinite or NaN are not range problems and are
+ * left to the caller's finiteness check.
+ */
+export function float16Overflow(values: ArrayLike<number>): { index: number; value: number } | undefined {
+  for (let i = 0; i < values.length; i++) {
+    const v = values[i];
+    if (Number.isFinite(v) && Math.abs(Math.fround(v)) >= 65520) return { index: i, value: v };
+  }
+  return undefined;
+}
+
+/** A copy with every finite value clamped to [-65504, 65504]. */
+export function clampToFloat16Range(values: ArrayLike<number>): Float32Array {
+  const out = Float32Array.from(values);
+  for (let i = 0; i < out.length; i++) out[i] = Math.max(-FLOAT16_MAX, Math.min(FLOAT16_MAX, out[i]));
+  return out;
+}

@@ -1,16 +1,19 @@
 /**
  * The training log: one JSON object per line (step, losses, every MI term, learning rate,
  * tokens/s). On resume, lines written after the checkpoint's step are dropped so the log matches
- * the resumed run exactly.
+ * the resumed run exactly; that rewrite is atomic (atomic-dir.ts), so a kill during it keeps the
+ * whole old log.
  */
-import { appendFileSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { appendFileSync, existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { dirname } from 'node:path';
+import { removeStaleTemporaries, writeFileAtomically } from './atomic-dir.js';
 
 export type LogRecord = { step: number; kind: string } & Record<string, unknown>;
 
 export class JsonlLog {
   constructor(readonly path: string) {
     mkdirSync(dirname(path), { recursive: true });
+    removeStaleTemporaries(path);
   }
 
   append(record: LogRecord): void {
@@ -31,6 +34,6 @@ export class JsonlLog {
   /** Keeps only records up to and including `step`. */
   truncateAfter(step: number): void {
     const kept = this.read().filter((r) => r.step <= step);
-    writeFileSync(this.path, kept.map((r) => `${JSON.stringify(r)}\n`).join(''));
+    writeFileAtomically(this.path, kept.map((r) => `${JSON.stringify(r)}\n`).join(''));
   }
 }

@@ -13,10 +13,9 @@
  * (temporary file in the same directory, fsync, rename). Plain typed arrays, no TensorFlow.js.
  */
 
-import { randomBytes } from 'node:crypto';
 import { promises as fsp } from 'node:fs';
 import { endianness } from 'node:os';
-import { basename, dirname, join } from 'node:path';
+import { faultPoint, removeStaleTemporaries, siblingPath } from './atomic-dir.js';
 import { SafetensorsCorruptError, SafetensorsDtypeError, SafetensorsInputError } from './errors.js';
 import { bfloat16ToFloat32Array, float16ToFloat32Array, float32ArrayToFloat16 } from './float16.js';
 
@@ -410,7 +409,7 @@ export function serializeSafetensors(
 /**
  * Writes tensors (and optional string metadata) to `path` atomically: the bytes go to a temporary
  * file in the same directory, which is fsynced and renamed over `path`, so a crash never leaves a
- * half-written file under the final name.
+ * half-written file under the final name. Temporaries of earlier killed writes are removed first.
  */
 export async function writeSafetensors(
   path: string,
@@ -420,7 +419,8 @@ export async function writeSafetensors(
   assertLittleEndianHost();
   const prepared = prepare(path, tensors);
   const head = buildHeader(path, prepared, metadata);
-  const tmp = join(dirname(path), `.${basename(path)}.tmp-${process.pid}-${randomBytes(4).toString('hex')}`);
+  removeStaleTemporaries(path);
+  const tmp = siblingPath(path, 'tmp');
   const fh = await fsp.open(tmp, 'wx');
   let ok = false;
   try {
@@ -434,6 +434,7 @@ export async function writeSafetensors(
       }
     }
     await fh.sync();
+    faultPoint('before-rename', path);
     ok = true;
   } finally {
     await fh.close();

@@ -4,7 +4,7 @@
  * metrics (requests, tokens, time to first token, errors) and the timings reported to clients.
  */
 import { ServerError } from './errors.js';
-import type { Job, Sink, Timings } from './job.js';
+import { isFinal, type Job, type Sink, type Timings } from './job.js';
 import type { Scheduler } from './scheduler.js';
 import type { ChatRoute, ServerMetrics } from './metrics.js';
 
@@ -21,19 +21,36 @@ function requestTimings(generation: Timings, queueMs: number, totalMs: number): 
 }
 
 export class ChatService {
-  constructor(private readonly scheduler: Scheduler, private readonly metrics: ServerMetrics) {}
+  /** Queued or running requests per client address, over all of its sockets and HTTP requests. */
+  private readonly pendingByAddress = new Map<string, number>();
+
+  constructor(private readonly scheduler: Scheduler, private readonly metrics: ServerMetrics, private readonly maxPendingPerAddress: number) {}
 
   /**
-   * Queues the job and returns its queue position, or throws (overloaded, not_ready, shutting_down)
-   * when it cannot be accepted: the caller answers and counts it with rejected().
+   * Queues the job of the client at `address` and returns its queue position, or throws
+   * (overloaded, too_many_pending, not_ready, shutting_down) when it cannot be accepted: the caller
+   * answers and counts it with rejected().
    */
-  submit(route: ChatRoute, job: Job, sink: Sink): number {
+  submit(route: ChatRoute, job: Job, sink: Sink, address: string): number {
+    this.scheduler.checkOpen();
+    const held = this.pendingByAddress.get(address) ?? 0;
+    if (held >= this.maxPendingPerAddress) {
+      throw new ServerError('too_many_pending',
+        `your address already has ${held} replies queued or running (at most ${this.maxPendingPerAddress}, over all its connections): wait for one to finish or cancel it`);
+    }
     const accepted = performance.now();
     let firstDelta = true;
     // unset until a worker takes the job: a job cancelled in the queue waited all its life
     let queueMs: number | undefined;
+    const release = () => {
+      const left = (this.pendingByAddress.get(address) ?? 1) - 1;
+      if (left > 0) this.pendingByAddress.set(address, left);
+      else this.pendingByAddress.delete(address);
+    };
     try {
-      return this.scheduler.submit(job, (outcome) => {
+      const position = this.scheduler.submit(job, (outcome) => {
+        // freed before the client hears of it, so that its next request is not refused
+        if (isFinal(outcome)) release();
         switch (outcome.kind) {
           case 'started':
             queueMs = outcome.queueMs;
@@ -63,6 +80,8 @@ export class ChatService {
         }
         sink(outcome);
       });
+      this.pendingByAddress.set(address, held + 1);
+      return position;
     } catch (err) {
       // Counted by the caller (rejected()), which answers the client.
       throw err instanceof ServerError ? err : new ServerError('internal', 'the request could not be queued');

@@ -6,7 +6,10 @@ import { DemiError } from '../core/index.js';
 
 export type ServerErrorCode =
   | 'invalid_request'
+  | 'invalid_api_key'
+  | 'forbidden'
   | 'payload_too_large'
+  | 'unsupported_media_type'
   | 'unknown_session'
   | 'unknown_request'
   | 'session_busy'
@@ -21,7 +24,10 @@ export type ServerErrorCode =
 
 const STATUS: Record<ServerErrorCode, number> = {
   invalid_request: 400,
+  invalid_api_key: 401,
+  forbidden: 403,
   payload_too_large: 413,
+  unsupported_media_type: 415,
   unknown_session: 404,
   unknown_request: 404,
   session_busy: 409,

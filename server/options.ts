@@ -26,6 +26,15 @@ export const ServerOptionsSchema = z.object({
   maxSocketPacketBytes: z.number().int().min(1024).default(64 * 1024),
   /** Requests one socket may have queued or running. */
   maxPendingPerSocket: z.number().int().min(1).default(4),
+  /** Requests one IP address may have queued or running, over all its sockets and HTTP requests. */
+  maxPendingPerIp: z.number().int().min(1).default(8),
+  /**
+   * Host names served besides loopback names, IP addresses and `host` itself (a leading dot allows
+   * subdomains): any other Host header is refused, so a DNS-rebound name cannot reach the server.
+   */
+  allowedHosts: z.array(z.string().min(1).max(253)).default([]),
+  /** When set, /v1 needs `Authorization: Bearer <apiKey>` and socket.io `auth: {apiKey}`. */
+  apiKey: z.string().min(1).optional(),
   socketRate: rate(20, 5),
   connectionRate: rate(30, 5),
   httpRate: rate(30, 10),

@@ -3,7 +3,7 @@
  * idle worker, or waits in the queue; when `maxQueue` requests already wait it is refused at once
  * with `overloaded` (HTTP 429), as TGI and Ollama do, instead of waiting for an unbounded time.
  */
-import { ServerError } from './errors.js';
+import { ServerError, type ErrorBody } from './errors.js';
 import { cancelledUnstarted, isFinal, type Job, type Sink } from './job.js';
 import type { WorkerPool } from './worker/worker-pool.js';
 import type { ModelWorker } from './worker/model-worker.js';
@@ -16,6 +16,8 @@ interface Entry {
   enqueuedAt: number;
   worker?: ModelWorker;
   cancelled: boolean;
+  /** Answered by endAll(): later outcomes from the worker are not the client's any more. */
+  ended?: boolean;
 }
 
 export class Scheduler {
@@ -36,9 +38,22 @@ export class Scheduler {
     return this.running.size;
   }
 
-  /** Stop accepting requests (shutdown); `reason` is the error message new requests get. */
-  close(reason: string): void {
+  /**
+   * Shutdown: refuses new jobs with `shutting_down` (`reason` is its message) and answers every
+   * queued one at once with that error (`queuedReason`), so that its client can retry elsewhere
+   * now instead of waiting out a grace period that is spent on the replies already generating.
+   */
+  close(reason: string, queuedReason = reason): void {
     this.closed = reason;
+    const error = new ServerError('shutting_down', queuedReason).toJSON();
+    for (const entry of this.queue.splice(0)) entry.sink({ kind: 'error', error });
+  }
+
+  /** Throws what submit() would before it looks at the queue (shutting_down, not_ready, no worker). */
+  checkOpen(): void {
+    if (this.closed) throw new ServerError('shutting_down', this.closed);
+    if (!this.pool.loaded) throw new ServerError('not_ready', 'the model is still loading: retry in a few seconds (GET /health says when it is ready)');
+    if (!this.pool.alive) throw new ServerError('internal', NO_WORKER);
   }
 
   /**
@@ -47,9 +62,7 @@ export class Scheduler {
    * The job's outcomes go to `sink`: `started` when a worker takes it, then the worker's.
    */
   submit(job: Job, sink: Sink): number {
-    if (this.closed) throw new ServerError('shutting_down', this.closed);
-    if (!this.pool.loaded) throw new ServerError('not_ready', 'the model is still loading: retry in a few seconds (GET /health says when it is ready)');
-    if (!this.pool.alive) throw new ServerError('internal', NO_WORKER);
+    this.checkOpen();
     const entry: Entry = { job, sink, enqueuedAt: performance.now(), cancelled: false };
     const worker = this.queue.length === 0 ? this.pool.idleWorker() : undefined;
     if (worker) {
@@ -84,10 +97,19 @@ export class Scheduler {
     return this.running.has(id) || this.queue.some((e) => e.job.id === id);
   }
 
-  /** Cancels everything (shutdown after the grace period). */
-  cancelAll(): void {
-    for (const entry of [...this.queue]) this.cancel(entry.job.id);
-    for (const id of [...this.running.keys()]) this.cancel(id);
+  /**
+   * Ends every queued and running job now with `error` (shutdown after the grace period). The
+   * answer does not wait for the worker: it is told to stop, and whatever it still sends for the
+   * job is dropped, so a worker that is slow to stop cannot leave a client without one.
+   */
+  endAll(error: ErrorBody): void {
+    const entries = [...this.queue.splice(0), ...this.running.values()];
+    this.running.clear();
+    for (const entry of entries) {
+      entry.ended = true;
+      entry.worker?.cancel(entry.job.id);
+      entry.sink({ kind: 'error', error });
+    }
   }
 
   /** Resolves when nothing is queued or running, or after `timeoutMs`. */
@@ -103,6 +125,7 @@ export class Scheduler {
     this.running.set(job.id, entry);
     sink({ kind: 'started', queueMs: performance.now() - entry.enqueuedAt });
     worker.run(job, (outcome) => {
+      if (entry.ended) return;
       if (isFinal(outcome)) {
         this.running.delete(job.id);
         queueMicrotask(() => this.dispatch());

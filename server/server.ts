@@ -1,16 +1,20 @@
 /**
  * `startServer`: express + socket.io on one HTTP server, the generation workers behind a bounded
  * queue. It listens at once (so /health can say 503 while the model loads); `ready` resolves when
- * the model is loaded. `close()` shuts down gracefully: new requests are refused, running replies
- * get `shutdownGraceMs` to finish, then the rest are cancelled and the workers stopped.
+ * the model is loaded. `close()` shuts down gracefully and answers every client: new requests are
+ * refused (503 / `shutting_down`), queued ones at once, running replies get `shutdownGraceMs` to
+ * finish and the rest are then ended with a `shutting_down` error; once those answers are written
+ * the listener, the sockets and the workers stop.
  */
 import { existsSync } from 'node:fs';
 import { createServer, type Server as HttpServer } from 'node:http';
+import type { Response } from 'express';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { Server as SocketServer } from 'socket.io';
 import { describeIssues, log } from '../core/index.js';
-import { ServerOptionsError } from './errors.js';
+import { AccessPolicy, exposureWarning } from './access.js';
+import { ServerError, ServerOptionsError } from './errors.js';
 import { createApp } from './http/app.js';
 import type { ModelInfo } from './model-info.js';
 import { ServerOptionsSchema, type ServerOptions, type ServerOptionsInput } from './options.js';
@@ -41,15 +45,9 @@ function checkModelDir(dir: string): void {
   }
 }
 
-/** Allows browsers only from this server's own origin (no cross-site WebSocket hijacking); other clients send no Origin. */
-function sameOrigin(req: { headers: Record<string, string | string[] | undefined> }): boolean {
-  const origin = req.headers.origin;
-  if (origin === undefined) return true;
-  try {
-    return new URL(String(origin)).host === req.headers.host;
-  } catch {
-    return false;
-  }
+async function until(check: () => boolean, timeoutMs: number): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!check() && Date.now() < deadline) await new Promise((r) => setTimeout(r, 10));
 }
 
 export async function startServer(input: ServerOptionsInput): Promise<RunningServer> {
@@ -63,7 +61,9 @@ export async function startServer(input: ServerOptionsInput): Promise<RunningSer
   const pool = new WorkerPool({ modelDir: options.modelDir, backend: options.backend }, options.workers);
   const scheduler = new Scheduler(pool, options.maxQueue);
   const sessions = new SessionStore(options.sessions);
-  const chat = new ChatService(scheduler, metrics);
+  const chat = new ChatService(scheduler, metrics, options.maxPendingPerIp);
+  const access = new AccessPolicy(options);
+  const inFlight = new Set<Response>();
   const modelInfo = () => pool.info;
   let shuttingDown = false;
 
@@ -74,19 +74,23 @@ export async function startServer(input: ServerOptionsInput): Promise<RunningSer
 
   const limits = { maxMessageBytes: options.maxMessageBytes };
   const app = createApp(
-    { limits, maxBodyBytes: options.maxBodyBytes, httpRate: options.httpRate },
-    { pool, scheduler, sessions, chat, metrics, modelInfo, startedAt, shuttingDown: () => shuttingDown },
+    { limits, maxBodyBytes: options.maxBodyBytes, httpRate: options.httpRate, access },
+    { pool, scheduler, sessions, chat, metrics, modelInfo, startedAt, shuttingDown: () => shuttingDown, inFlight },
   );
   const http: HttpServer = createServer(app);
   const io = new SocketServer(http, {
     maxHttpBufferSize: options.maxSocketPacketBytes,
     serveClient: true,
-    allowRequest: (req, callback) => callback(sameOrigin(req) ? null : 'cross-origin connections are not allowed', sameOrigin(req)),
+    // the same Host / Origin rules as HTTP (no cross-site WebSocket hijacking, no rebound names)
+    allowRequest: (req, callback) => {
+      const refused = access.refusal(req.headers, true);
+      callback(refused?.message ?? null, refused === undefined);
+    },
   });
   metrics.socketConnections.collect(() => io.of('/').sockets.size);
   attachChatSocket(io, {
     limits, socketRate: options.socketRate, connectionRate: options.connectionRate, maxPendingPerSocket: options.maxPendingPerSocket,
-  }, { chat, sessions, modelInfo });
+  }, { chat, sessions, modelInfo, access, shuttingDown: () => shuttingDown });
 
   await new Promise<void>((resolve, reject) => {
     const onError = (err: Error) => {
@@ -103,6 +107,8 @@ export async function startServer(input: ServerOptionsInput): Promise<RunningSer
   const host = options.host.includes(':') ? `[${options.host}]` : options.host;
   const url = `http://${host}:${port}`;
   log.info({ url, model: options.modelDir, workers: options.workers }, 'listening; loading the model');
+  const warning = exposureWarning(options);
+  if (warning) log.warn(warning);
 
   const ready = pool.ready.then((info) => {
     log.info({ model: info.id, backend: info.backend.name, parameters: info.parameters, loadMs: info.loadMs }, 'model loaded');
@@ -114,14 +120,16 @@ export async function startServer(input: ServerOptionsInput): Promise<RunningSer
   const close = () => {
     closing ??= (async () => {
       shuttingDown = true;
-      scheduler.close('the server is shutting down: retry against another instance or later');
+      scheduler.close('the server is shutting down: retry against another instance or in a few seconds',
+        'the server is shutting down before this request\'s turn came: retry against another instance or in a few seconds');
       http.closeIdleConnections();
-      const drained = await scheduler.drained(options.shutdownGraceMs);
-      if (!drained) {
-        log.warn('cancelling replies still running after the shutdown grace period');
-        scheduler.cancelAll();
-        await scheduler.drained(2000);
+      if (!(await scheduler.drained(options.shutdownGraceMs))) {
+        log.warn('ending the replies still running after the shutdown grace period');
+        scheduler.endAll(new ServerError('shutting_down',
+          `the server shut down before this reply was finished (it waits ${options.shutdownGraceMs} ms for running replies): send it again to another instance or in a few seconds`).toJSON());
       }
+      // the last answers are written before the connections that carry them are closed
+      await until(() => inFlight.size === 0, 2000);
       await io.close();
       http.closeAllConnections();
       await pool.terminate();

@@ -14,9 +14,11 @@
  * mirror, or a file:// URL in tests).
  */
 
+import { statSync } from 'node:fs';
 import { access, mkdir, readFile, stat, writeFile } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import { type DownloadOptions, type RemoteFile, demiCacheDir, ensureDownloaded } from '../fetch/index.js';
+import { ConfigError } from '../../core/index.js';
 import { DatasetFormatError } from '../errors.js';
 import { ZipArchive, extractTarGz } from './archives.js';
 import type { Episode } from './episodes.js';
@@ -102,8 +104,27 @@ export interface CorpusOptions extends DownloadOptions {
 
 function assertSplit<T extends string>(split: string, allowed: readonly T[], corpus: string): asserts split is T {
   if (!(allowed as readonly string[]).includes(split)) {
-    throw new RangeError(`${corpus}: unknown split "${split}" (splits: ${allowed.join(', ')})`);
+    throw new ConfigError(`${corpus}: unknown split "${split}" (splits: ${allowed.join(', ')})`, { hint: 'pick one of those splits' });
   }
+}
+
+/** Each published corpus's evaluation split: what a command reads when it is given no split. */
+export const TEST_SPLITS = { dailydialog: 'test', 'topical-chat': 'test_freq', 'wizard-of-wikipedia': 'test_random_split' } as const;
+
+/**
+ * The file of `split` at a local `path`: a directory holds it under its published name; a file
+ * published as another split's is refused (reading test_freq.json for --split train would
+ * silently evaluate on the wrong split); any other file is taken as the split asked for.
+ */
+function localSplitFile<T extends string>(path: string, split: T, splits: readonly T[], fileOf: (s: T) => string, corpus: string): string {
+  if (statSync(path, { throwIfNoEntry: false })?.isDirectory()) return join(path, fileOf(split));
+  const other = splits.find((s) => s !== split && basename(path) === fileOf(s));
+  if (other !== undefined) {
+    throw new ConfigError(`${corpus}: ${path} is the "${other}" split, but split "${split}" was asked for`, {
+      hint: `pass split "${other}" (demi generate: --split ${other}), or the file of split "${split}" (${fileOf(split)})`,
+    });
+  }
+  return path;
 }
 
 /**
@@ -134,7 +155,9 @@ export async function loadDailyDialog(
     const zip = options.path ?? (await fetchFile(DAILYDIALOG_CONVLAB, 'dailydialog', options));
     return readConvLabUnifiedZip(zip, split);
   }
-  if (options.path?.endsWith('.txt')) return readDailyDialogText(options.path);
+  if (options.path?.endsWith('.txt')) {
+    return readDailyDialogText(localSplitFile(options.path, split, DAILYDIALOG_SPLITS, (s) => `dialogues_${s}.txt`, 'DailyDialog'));
+  }
   const zipPath = options.path ?? (await fetchFile(DAILYDIALOG_ORIGINAL, 'dailydialog', options));
   const outer = await ZipArchive.open(zipPath);
   const inner = outer.findBySuffix(`${split}.zip`);
@@ -153,7 +176,9 @@ export async function loadWizardOfWikipedia(
   options: CorpusOptions & WizardOfWikipediaOptions = {},
 ): Promise<Episode[]> {
   assertSplit(split, WOW_SPLITS, 'Wizard of Wikipedia');
-  if (options.path?.endsWith('.json')) return readWizardOfWikipedia(options.path, options);
+  if (options.path?.endsWith('.json') || (options.path && statSync(options.path, { throwIfNoEntry: false })?.isDirectory())) {
+    return readWizardOfWikipedia(localSplitFile(options.path, split, WOW_SPLITS, (s) => `${s}.json`, 'Wizard of Wikipedia'), options);
+  }
   const tgz = options.path ?? (await fetchFile(WIZARD_OF_WIKIPEDIA, 'wizard_of_wikipedia', options));
   const outDir = options.path ? join(options.cacheDir ?? demiCacheDir(), 'wizard_of_wikipedia') : dirname(tgz);
   const json = join(outDir, `${split}.json`);
@@ -176,6 +201,8 @@ export async function loadWizardOfWikipedia(
 /** Topical-Chat, one JSON file per split. */
 export async function loadTopicalChat(split: TopicalChatSplit, options: CorpusOptions = {}): Promise<Episode[]> {
   assertSplit(split, TOPICAL_CHAT_SPLITS, 'Topical-Chat');
-  const file = options.path ?? (await fetchFile(TOPICAL_CHAT[split], 'topical-chat', options));
+  const file = options.path !== undefined
+    ? localSplitFile(options.path, split, TOPICAL_CHAT_SPLITS, (s) => `${s}.json`, 'Topical-Chat')
+    : await fetchFile(TOPICAL_CHAT[split], 'topical-chat', options);
   return readTopicalChat(file);
 }

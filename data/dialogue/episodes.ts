@@ -9,6 +9,7 @@
  * measured the turns: when the context does not fit the model's block, whole turns are dropped from
  * the front (oldest first) until it does. A turn is never cut in the middle.
  */
+import type { SeededRandom } from '../../core/index.js';
 
 export interface Turn {
   speaker: string;
@@ -110,4 +111,28 @@ export function contextStartIndex(lengths: readonly number[], budget: number): n
 /** The most recent whole turns whose encoded lengths sum to at most `budget`. */
 export function fitContext<T>(turns: readonly T[], lengthOf: (turn: T) => number, budget: number): T[] {
   return turns.slice(contextStartIndex(turns.map(lengthOf), budget));
+}
+
+/**
+ * `n` of `items` spread over their groups (conversations): one item from each group, the groups in
+ * a seeded order, before a second from any; within a group the turn is seeded too. The chosen items
+ * come back in their original order. The first n examples of a split are consecutive turns of a few
+ * conversations (300 are ~15 DailyDialog dialogues), which is no sample of it.
+ */
+export function spreadSample<T>(items: readonly T[], n: number, groupOf: (item: T, index: number) => string | number, random: SeededRandom): T[] {
+  const groups = new Map<string | number, number[]>();
+  items.forEach((item, i) => {
+    const key = groupOf(item, i);
+    const members = groups.get(key);
+    if (members) members.push(i);
+    else groups.set(key, [i]);
+  });
+  const order = random.shuffle([...groups.values()].map((members) => random.shuffle([...members])));
+  const chosen: number[] = [];
+  for (let round = 0; chosen.length < Math.min(n, items.length); round++) {
+    for (const members of order) {
+      if (round < members.length && chosen.length < n) chosen.push(members[round]);
+    }
+  }
+  return chosen.sort((a, b) => a - b).map((i) => items[i]);
 }

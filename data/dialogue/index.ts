@@ -12,6 +12,7 @@ export {
   episodeToExamples,
   episodesToExamples,
   fitContext,
+  spreadSample,
 } from './episodes.js';
 export { DatasetFormatError, type FileLocation } from '../errors.js';
 export {
@@ -50,6 +51,7 @@ export {
   type DailyDialogSplit,
   TOPICAL_CHAT,
   TOPICAL_CHAT_SPLITS,
+  TEST_SPLITS,
   type TopicalChatSplit,
   WIZARD_OF_WIKIPEDIA,
   loadDailyDialog,

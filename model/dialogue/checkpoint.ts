@@ -5,11 +5,13 @@
  */
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { z } from 'zod';
 import { loadTokenizer, type Tokenizer } from '../../data/tokenizer/index.js';
-import { SeededRandom } from '../../core/index.js';
+import { describeIssues, SeededRandom } from '../../core/index.js';
 import { GPT, GPTConfigSchema, parameterShapes, type GPTConfig } from '../transformer/index.js';
-import { readCheckpoint, CheckpointError, type NamedArrays } from '../training/index.js';
-import { DemiHeads, F_PROJECTION } from './demi-heads.js';
+import { readCheckpoint, checkArrays, CheckpointError, CONFIG_FILE, WEIGHTS_FILE, type NamedArrays } from '../training/index.js';
+import { objectiveSchema } from './config.js';
+import { DemiHeads, F_PROJECTION, G_PROJECTION } from './demi-heads.js';
 import { dialogueFormat, type DialogueFormat } from './format.js';
 import type { DemiObjectiveConfig } from './objective.js';
 
@@ -36,23 +38,58 @@ export interface LoadedDialogueModel {
   dispose(): void;
 }
 
+const DialogueModelConfigSchema = z.object({
+  format: z.literal(CHECKPOINT_FORMAT),
+  version: z.literal(1),
+  model: GPTConfigSchema,
+  objective: objectiveSchema,
+  tokenizer: z.object({ file: z.string() }),
+  maxResponseTokens: z.number().int().positive(),
+  license: z.string().optional(),
+}).passthrough();
+
+/** `raw` through `schema`, or a CheckpointError naming the file and every bad field. */
+function parseCheckpointConfig<S extends z.ZodTypeAny>(schema: S, raw: unknown, file: string, prefix = ''): z.output<S> {
+  const result = schema.safeParse(raw);
+  if (!result.success) {
+    throw new CheckpointError(`${file}: ${describeIssues(result.error.issues, prefix)}`, {
+      hint: 'the file was edited or written by another program; fix those fields, or use the config.json the weights came with',
+    });
+  }
+  return result.data;
+}
+
 /** HF GPT-2 config.json -> ours. */
-function fromHfConfig(hf: Record<string, unknown>): GPTConfig {
-  return GPTConfigSchema.parse({
+function fromHfConfig(hf: Record<string, unknown>, file: string): GPTConfig {
+  return parseCheckpointConfig(GPTConfigSchema, {
     vocabSize: hf.vocab_size, blockSize: hf.n_positions ?? hf.n_ctx, nLayer: hf.n_layer, nHead: hf.n_head,
     dModel: hf.n_embd, dropout: 0, layerNormEpsilon: hf.layer_norm_epsilon ?? 1e-5,
-  });
+  }, file);
 }
 
 /** Weight arrays keyed by our (HF GPT2LMHeadModel) names; GPT2Model files lack the `transformer.` prefix. */
-function normaliseNames(weights: NamedArrays, config: GPTConfig): Map<string, Float32Array> {
-  const out = new Map<string, Float32Array>();
+function normaliseNames(weights: NamedArrays, config: GPTConfig): NamedArrays {
+  const out: NamedArrays = new Map();
   const wanted = parameterShapes(config);
-  for (const [name, { data }] of weights) {
+  for (const [name, array] of weights) {
     const ours = wanted.has(name) ? name : `transformer.${name}`;
-    if (wanted.has(ours) || name.startsWith('demi.')) out.set(wanted.has(ours) ? ours : name, data);
+    if (wanted.has(ours) || name.startsWith('demi.')) out.set(wanted.has(ours) ? ours : name, array);
   }
   return out;
+}
+
+/**
+ * Every tensor the config implies, with its shape: the GPT's, and the critic's when the objective
+ * trained one (lambda > 0) or the file has one (a stage trained on with lambda = 0 keeps it).
+ */
+function expectedShapes(config: DialogueModelConfig, weights: NamedArrays): Map<string, number[]> {
+  const shapes = parameterShapes(config.model);
+  const stored = weights.get(F_PROJECTION) ?? weights.get(G_PROJECTION);
+  if (config.objective.lambda > 0 || stored) {
+    const k = config.objective.lambda > 0 || !stored ? config.objective.projectionDim : stored.shape[1];
+    for (const name of [F_PROJECTION, G_PROJECTION]) shapes.set(name, [config.model.dModel, k]);
+  }
+  return shapes;
 }
 
 function findTokenizerFile(dir: string, named?: string): string {
@@ -64,12 +101,12 @@ function findTokenizerFile(dir: string, named?: string): string {
 export async function loadDialogueModel(dir: string): Promise<LoadedDialogueModel> {
   const checkpoint = readCheckpoint(dir);
   const raw = checkpoint.config;
+  const configFile = join(dir, CONFIG_FILE);
   let config: DialogueModelConfig;
   if (raw.format === CHECKPOINT_FORMAT) {
-    config = raw as unknown as DialogueModelConfig;
-    config.model = GPTConfigSchema.parse(config.model);
+    config = parseCheckpointConfig(DialogueModelConfigSchema, raw, configFile) as DialogueModelConfig;
   } else if (raw.model_type === 'gpt2') {
-    const model = fromHfConfig(raw);
+    const model = fromHfConfig(raw, configFile);
     config = {
       format: CHECKPOINT_FORMAT, version: 1, model, objective: { lambda: 0, levels: 1, tau: 0.1, split: 'response', projectionDim: 128 },
       tokenizer: { file: 'tokenizer.json' }, maxResponseTokens: Math.floor(model.blockSize / 2),
@@ -77,15 +114,17 @@ export async function loadDialogueModel(dir: string): Promise<LoadedDialogueMode
   } else {
     throw new CheckpointError(`${join(dir, 'config.json')} is neither a demi dialogue checkpoint nor a Hugging Face GPT-2 config`);
   }
-  const weights = normaliseNames(checkpoint.weights, config.model);
-  let model: GPT;
-  try {
-    model = new GPT(config.model, weights);
-  } catch (err) {
-    throw new CheckpointError(`${dir}: ${(err as Error).message}`);
+  const named = normaliseNames(checkpoint.weights, config.model);
+  const expected = expectedShapes(config, named);
+  if (config.objective.lambda > 0 && !named.has(F_PROJECTION) && !named.has(G_PROJECTION)) {
+    throw new CheckpointError(`${join(dir, WEIGHTS_FILE)} has no DEMI critic (${F_PROJECTION}, ${G_PROJECTION}), but ${configFile} says the model was trained with one (objective.lambda ${config.objective.lambda})`, {
+      hint: 'use the model.safetensors that came with this config.json; to load the model without its critic, set objective.lambda to 0 there',
+    });
   }
-  const f = weights.get(F_PROJECTION);
-  const heads = f ? new DemiHeads(config.model.dModel, f.length / config.model.dModel, weights) : null;
+  checkArrays(join(dir, WEIGHTS_FILE), named, expected);
+  const weights = new Map([...named].map(([name, { data }]) => [name, data]));
+  const model = new GPT(config.model, weights);
+  const heads = expected.has(F_PROJECTION) ? new DemiHeads(config.model.dModel, expected.get(F_PROJECTION)![1], weights) : null;
   const tokenizer = await loadTokenizer(findTokenizerFile(dir, config.tokenizer?.file));
   if (tokenizer.vocabSize > config.model.vocabSize) {
     model.dispose();

@@ -15,6 +15,21 @@ const sourceSchema = (defaultSplit: string, defaultMaxExamples?: number) => z.ob
   maxExamples: z.number().int().positive().optional().default(defaultMaxExamples as number),
 }).strict().default({});
 
+/** The DEMI objective of a run; checkpoints carry it in config.json and are checked against it when loaded. */
+export const objectiveSchema = z.object({
+  lambda: z.number().min(0).default(0.1),
+  levels: z.number().int().min(1).max(16).default(4),
+  tau: z.number().positive().default(0.1),
+  split: z.enum(['response', 'context']).default('response'),
+  projectionDim: z.number().int().positive().default(128),
+  /**
+   * Which tokens the LM loss of training batches covers: 'response' (the paper's objective) or
+   * 'dialogue' (every turn in the window, each a reply to those before it: several times the
+   * signal per step). Validation perplexity is always over response tokens.
+   */
+  lmTargets: z.enum(['response', 'dialogue']).default('response'),
+}).strict();
+
 export const DialogueTrainConfigSchema = z.object({
   outDir: z.string().default('runs/dialogue'),
   data: z.object({
@@ -35,20 +50,8 @@ export const DialogueTrainConfigSchema = z.object({
     dropout: z.number().min(0).max(1).default(0.1),
     /** Start from a checkpoint directory (ours, or an imported HF GPT-2 / DialoGPT). */
     init: z.string().optional(),
-  }).strict().default({}),
-  objective: z.object({
-    lambda: z.number().min(0).default(0.1),
-    levels: z.number().int().min(1).max(16).default(4),
-    tau: z.number().positive().default(0.1),
-    split: z.enum(['response', 'context']).default('response'),
-    projectionDim: z.number().int().positive().default(128),
-    /**
-     * Which tokens the LM loss of training batches covers: 'response' (the paper's objective) or
-     * 'dialogue' (every turn in the window, each a reply to those before it: several times the
-     * signal per step). Validation perplexity is always over response tokens.
-     */
-    lmTargets: z.enum(['response', 'dialogue']).default('response'),
-  }).strict().default({}),
+  }).strict().refine((m) => m.dModel % m.nHead === 0, { message: 'dModel must be divisible by nHead', path: ['dModel'] }).default({}),
+  objective: objectiveSchema.default({}),
   training: trainingConfigSchema({
     steps: 2000, batchSize: 32, learningRate: 1e-3, warmupSteps: 100, minLearningRateRatio: 0.1,
     weightDecay: 0.01, beta1: 0.9, beta2: 0.99, clipNorm: 1,

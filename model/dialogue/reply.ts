@@ -60,6 +60,12 @@ export async function reply(loaded: LoadedDialogueModel, contexts: readonly (rea
     const candidates = await generate(loaded.model, batch, { ...full, doSample: true, seed: random.nextUint32() >>> 1 },
       { ...generateOptions, onText: undefined, tokenizer: loaded.tokenizer });
     const scores = criticScores(loaded, prompt, candidates.map((c) => c.tokenIds));
+    // indexOf(NaN) is -1: a broken critic must be an error, not an undefined candidate.
+    if (!scores.every(Number.isFinite)) {
+      throw new RerankError(`${loaded.dir}: the DEMI critic scored the candidates ${scores.map(String).join(', ')}`, {
+        hint: 'its weights (or the model\'s) are not usable; reload a good checkpoint, or reply without rerank',
+      });
+    }
     const best = scores.indexOf(Math.max(...scores));
     results.push(candidates[best]);
     generateOptions.onText?.(candidates[best].text, results.length - 1);

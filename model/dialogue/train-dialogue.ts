@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { episodesToExamples, type Example, type Episode, loadDailyDialog, loadTopicalChat, loadWizardOfWikipedia, readJsonl } from '../../data/dialogue/index.js';
 import { loadTokenizer, trainSentencePiece, writeSentencePieceCorpus, type Tokenizer } from '../../data/tokenizer/index.js';
 import { log, SeededRandom, ConfigError } from '../../core/index.js';
-import { train, type TrainingResult } from '../training/index.js';
+import { prepareRunDirectory, train, type TrainingResult } from '../training/index.js';
 import { CHECKPOINT_FORMAT, loadDialogueModel, newDialogueModel, tokenizerFileEntry, type DialogueModelConfig } from './checkpoint.js';
 import type { DialogueTrainConfig } from './config.js';
 import { DemiHeads } from './demi-heads.js';
@@ -44,7 +44,11 @@ async function prepareTokenizer(config: DialogueTrainConfig, train: Example[], r
   return loadTokenizer(`${prefix}.model`);
 }
 
-export async function trainDialogue(config: DialogueTrainConfig, options: { resume?: boolean } = {}): Promise<TrainingResult & { unigramPpl: number }> {
+export async function trainDialogue(config: DialogueTrainConfig, options: { resume?: boolean; force?: boolean } = {}): Promise<TrainingResult & { unigramPpl: number }> {
+  // Before any data is read or downloaded: a wrong --out or --resume should fail in a second.
+  prepareRunDirectory(config.outDir, { ...options, training: config.training });
+  checkSourceFile(config.data.train, 'data.train.path');
+  checkSourceFile(config.data.valid, 'data.valid.path');
   mkdirSync(config.outDir, { recursive: true });
   writeFileSync(join(config.outDir, 'config.resolved.json'), `${JSON.stringify(config, null, 2)}\n`);
   const trainExamples = await examplesOf(config.data.train, config.data.maxContextTurns);
@@ -99,7 +103,17 @@ export async function trainDialogue(config: DialogueTrainConfig, options: { resu
 /** Reading a configured corpus split into episodes (download or local file). */
 export type CorpusSource = DialogueTrainConfig['data']['train'];
 
-export async function loadEpisodes(source: CorpusSource): Promise<Episode[]> {
+/** A configured local corpus file must exist; `field` names where it was given (data.train.path, --data-path). */
+export function checkSourceFile(source: Pick<CorpusSource, 'path'>, field: string): void {
+  if (source.path !== undefined && !existsSync(source.path)) {
+    throw new ConfigError(`${field}: no such file or directory: ${source.path}`, {
+      hint: 'check the path, or leave it out to download the published corpus',
+    });
+  }
+}
+
+export async function loadEpisodes(source: CorpusSource, field = 'path'): Promise<Episode[]> {
+  checkSourceFile(source, field);
   switch (source.corpus) {
     case 'dailydialog':
       return loadDailyDialog(source.split as 'train' | 'validation' | 'test', source.path ? { path: source.path } : {});

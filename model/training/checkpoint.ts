@@ -86,6 +86,34 @@ function readArrays(path: string): NamedArrays {
   return out;
 }
 
+/**
+ * What a loader checks before it builds a model from arrays: every expected tensor is there, with
+ * the shape the config implies (a transposed [96, 32] for [32, 96] has the right element count
+ * but is not the same weight), and every value is finite (NaN weights would load and reply with
+ * nothing). Errors name the tensor and the file.
+ */
+export function checkArrays(file: string, arrays: NamedArrays, expected: ReadonlyMap<string, readonly number[]>): void {
+  for (const [name, shape] of expected) {
+    const found = arrays.get(name);
+    if (!found) {
+      throw new CheckpointError(`${file}: tensor '${name}' is missing`, {
+        hint: 'the file was written for another model configuration, or is incomplete; use the checkpoint it came with',
+      });
+    }
+    if (found.shape.length !== shape.length || found.shape.some((d, i) => d !== shape[i])) {
+      throw new CheckpointError(`${file}: tensor '${name}' has shape [${found.shape.join(', ')}] but config.json implies [${shape.join(', ')}]`, {
+        hint: 'the weights do not belong to this config.json (transposed or from another model); use the matching pair of files',
+      });
+    }
+    const bad = found.data.findIndex((v) => !Number.isFinite(v));
+    if (bad >= 0) {
+      throw new CheckpointError(`${file}: tensor '${name}' holds ${found.data[bad]} at index ${bad}`, {
+        hint: 'the weights are corrupt or come from a diverged run; use an earlier checkpoint',
+      });
+    }
+  }
+}
+
 export function isCheckpoint(dir: string): boolean {
   return existsSync(join(dir, CONFIG_FILE)) && existsSync(join(dir, WEIGHTS_FILE));
 }

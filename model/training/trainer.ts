@@ -10,9 +10,10 @@ import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { tf, AdamW, clipByGlobalNorm, variableArrays } from '../engine/index.js';
 import { SeededRandom, log, type RandomState, JsonlLog, type LogRecord, Progress, writeTrainingPlot } from '../../core/index.js';
-import { readCheckpoint, writeCheckpoint, type NamedArrays } from './checkpoint.js';
+import { checkArrays, readCheckpoint, writeCheckpoint, TRAIN_TENSORS_FILE, WEIGHTS_FILE, type NamedArrays } from './checkpoint.js';
+import { recoverCheckpoints } from './run-directory.js';
 import { learningRateAt } from './schedule.js';
-import { TrainingDivergedError } from '../errors.js';
+import { CheckpointError, TrainingDivergedError } from '../errors.js';
 
 export interface TrainerConfig {
   steps: number;
@@ -95,12 +96,23 @@ export async function train<Batch>(task: TrainingTask<Batch>, config: TrainerCon
   let bestValidationLoss = Infinity;
   let evalsWithoutImprovement = 0;
 
+  // A kill between the renames of a checkpoint swap leaves no last/ but a complete copy beside it.
+  recoverCheckpoints(config.outDir);
+  // Only a checkpoint of this run (resumed from or written since) is worth pointing at after a divergence.
+  let ownCheckpoint = false;
   if (options.resume) {
-    if (!existsSync(lastDir)) throw new TrainingDivergedError(`--resume: there is no checkpoint at ${lastDir} to resume from`);
+    if (!existsSync(lastDir)) {
+      throw new CheckpointError(`--resume: there is no checkpoint at ${lastDir} to resume from`, { hint: 'run without --resume to start a new run' });
+    }
     const checkpoint = readCheckpoint(lastDir, { trainState: true });
+    const shapes = new Map(Object.entries(task.variables).map(([name, v]) => [name, v.shape]));
+    checkArrays(join(lastDir, WEIGHTS_FILE), checkpoint.weights, shapes);
+    checkArrays(join(lastDir, TRAIN_TENSORS_FILE), checkpoint.trainState!.tensors,
+      // Only trainable variables have optimizer moments (BatchNorm statistics do not).
+      new Map(Object.entries(task.variables).filter(([, v]) => v.trainable).flatMap(([name, v]) => [[`m.${name}`, v.shape], [`v.${name}`, v.shape]])));
+    ownCheckpoint = true;
     for (const [name, variable] of Object.entries(task.variables)) {
-      const saved = checkpoint.weights.get(name);
-      if (!saved || saved.data.length !== variable.size) throw new TrainingDivergedError(`--resume: checkpoint ${lastDir} does not match the model (parameter '${name}')`);
+      const saved = checkpoint.weights.get(name)!;
       const restored = tf.tensor(saved.data, variable.shape);
       variable.assign(restored);
       restored.dispose();
@@ -181,11 +193,13 @@ export async function train<Batch>(task: TrainingTask<Batch>, config: TrainerCon
       tf.dispose(Object.values(clipped));
       optimizer.dispose();
       progress.stop();
-      const where = existsSync(lastDir) ? `the last good checkpoint is ${lastDir}` : 'no checkpoint was written yet';
       logFile.append({ step: step + 1, kind: 'diverged', loss, gradNorm: norm });
-      throw new TrainingDivergedError(
-        `training diverged at step ${step + 1}: loss ${loss}, gradient norm ${norm}. Nothing was updated; ${where}. ` +
-        'Lower the learning rate or raise the warmup, then resume with --resume.');
+      const where = ownCheckpoint ? `the last good checkpoint is ${lastDir}` : 'no checkpoint of this run was written yet';
+      throw new TrainingDivergedError(`training diverged at step ${step + 1}: loss ${loss}, gradient norm ${norm}. Nothing was updated; ${where}`, {
+        hint: ownCheckpoint
+          ? 'lower the learning rate or raise the warmup, then continue from it with --resume'
+          : 'lower the learning rate or raise the warmup, then start again with --force (or another --out)',
+      });
     }
     optimizer.apply(task.variables, clipped, lr);
     tf.dispose(Object.values(clipped));
@@ -214,6 +228,7 @@ export async function train<Batch>(task: TrainingTask<Batch>, config: TrainerCon
       progress.note(`step ${step}: ${Object.entries(lastValidation).map(([k, v]) => `${k} ${v.toFixed(4)}`).join(', ')}${improved ? ' (best)' : ''}`);
       if (improved) saveCheckpoint(bestDir, false, { validation: lastValidation });
       saveCheckpoint(lastDir, true, { validation: lastValidation });
+      ownCheckpoint = true;
       if (config.patience > 0 && evalsWithoutImprovement >= config.patience) {
         stoppedEarly = true;
         progress.note(`early stopping: no better validation loss in ${config.patience} evaluations`);

@@ -6,7 +6,7 @@
  */
 import { z } from 'zod';
 import { tf, gelu, layerNorm, causalSoftmax, variableArrays, sparseSoftmaxCrossEntropy } from '../engine/index.js';
-import { SeededRandom } from '../../core/index.js';
+import { describeIssues, SeededRandom } from '../../core/index.js';
 import { GPTShapeError } from '../errors.js';
 
 export const GPTConfigSchema = z.object({
@@ -17,7 +17,7 @@ export const GPTConfigSchema = z.object({
   dModel: z.number().int().positive(),
   dropout: z.number().min(0).max(1).default(0),
   layerNormEpsilon: z.number().positive().default(1e-5),
-}).refine((c) => c.dModel % c.nHead === 0, { message: 'dModel must be divisible by nHead' });
+}).refine((c) => c.dModel % c.nHead === 0, { message: 'dModel must be divisible by nHead', path: ['dModel'] });
 
 export type GPTConfig = z.infer<typeof GPTConfigSchema>;
 
@@ -100,7 +100,9 @@ export class GPT {
    * scaled by 1/sqrt(2 nLayer); zero biases; unit LayerNorm gains), or the given arrays.
    */
   constructor(config: GPTConfig, init: SeededRandom | Map<string, Float32Array>) {
-    this.config = GPTConfigSchema.parse(config);
+    const parsed = GPTConfigSchema.safeParse(config);
+    if (!parsed.success) throw new GPTShapeError(`invalid GPT config: ${describeIssues(parsed.error.issues)}`);
+    this.config = parsed.data;
     this.variables = {};
     const residualStd = 0.02 / Math.sqrt(2 * this.config.nLayer);
     for (const [name, shape] of parameterShapes(this.config)) {

@@ -3,7 +3,8 @@
  * state), whose config.json carries `{format: 'demi-vision', version, model, data, ...}`. The weights
  * hold the encoder, the critics, the prior discriminator and every BN's running statistics.
  */
-import { readCheckpoint, type Checkpoint } from '../training/index.js';
+import { join } from 'node:path';
+import { checkArrays, readCheckpoint, WEIGHTS_FILE, type Checkpoint } from '../training/index.js';
 import { VisionError } from '../errors.js';
 import { VisionModel, type VisionModelConfig } from './vision-model.js';
 import type { DatasetSpec } from './config.js';
@@ -48,7 +49,16 @@ export function loadVisionModel(dir: string): LoadedVisionModel {
   if (config.format !== VISION_CHECKPOINT_FORMAT) {
     throw new VisionError(`${checkpoint.dir} is not a vision checkpoint (config.json format is '${String(config.format)}', expected '${VISION_CHECKPOINT_FORMAT}')`);
   }
-  return { model: new VisionModel(config.model, checkpoint.weights), config, checkpoint };
+  const model = new VisionModel(config.model, checkpoint.weights);
+  try {
+    // The model was built from element counts; the shapes and values must fit too.
+    checkArrays(join(checkpoint.dir, WEIGHTS_FILE), checkpoint.weights,
+      new Map([...model.params.arrays()].map(([name, { shape }]) => [name, shape])));
+  } catch (err) {
+    model.dispose();
+    throw err;
+  }
+  return { model, config, checkpoint };
 }
 
 /** A fresh model of the same configuration (the random-init baseline). */

@@ -7,7 +7,7 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { log } from '../../core/index.js';
 import { sliceImageSet, subsetImageSet } from '../../data/vision/index.js';
-import { train, type TrainingResult } from '../training/index.js';
+import { prepareRunDirectory, train, type TrainingResult } from '../training/index.js';
 import { resolveAugment, resolveObjective, type VisionTrainConfig } from './config.js';
 import { loadVisionDataset, seededSubset } from './inputs.js';
 import { architectureOf } from './encoder.js';
@@ -29,7 +29,9 @@ export function visionModelConfig(config: VisionTrainConfig, channels: number): 
   };
 }
 
-export async function trainVision(config: VisionTrainConfig, options: { resume?: boolean } = {}): Promise<TrainingResult> {
+export async function trainVision(config: VisionTrainConfig, options: { resume?: boolean; force?: boolean } = {}): Promise<TrainingResult> {
+  // Before any image is read or downloaded (docs/ARCHITECTURE.md §5: nothing deletes a run).
+  prepareRunDirectory(config.outDir, { ...options, training: config.training });
   mkdirSync(config.outDir, { recursive: true });
   writeFileSync(join(config.outDir, 'config.resolved.json'), `${JSON.stringify(config, null, 2)}\n`);
   const size = architectureOf(config.encoder.architecture).inputSize;

@@ -1,10 +1,13 @@
 /**
  * The express application: the web client at `/`, GET /health, GET /metrics, GET /params, the
  * OpenAI routes under /v1, per-IP rate limiting of the chat route, and errors in OpenAI's shape for
- * /v1.
+ * /v1. In front of every route: the Host / Origin checks, and 503 once shutdown began; in front of
+ * /v1: the API key; in front of the chat route: Content-Type application/json, which a browser
+ * cannot send cross-site without a CORS preflight (that this server never grants).
  */
 import { fileURLToPath } from 'node:url';
 import express, { type NextFunction, type Request, type Response } from 'express';
+import { AccessPolicy, clientAddress, MISSING_KEY } from '../access.js';
 import { ServerError } from '../errors.js';
 import { KeyedRateLimiter, type RateLimit } from '../rate-limit.js';
 import { PROMETHEUS_CONTENT_TYPE, type ServerMetrics } from '../metrics.js';
@@ -14,7 +17,7 @@ import type { ModelInfo } from '../model-info.js';
 import { DEFAULT_PARAMS } from '../params.js';
 import { chatCompletionsHandler } from './chat-completions.js';
 import { healthHandler, type HealthDeps, modelsHandler } from './status.js';
-import { sendOpenAiError } from './openai.js';
+import { sendOpenAiError, SHUTDOWN_RETRY_AFTER_S } from './openai.js';
 
 export const CLIENT_DIR = fileURLToPath(new URL('../../client/', import.meta.url));
 
@@ -23,13 +26,24 @@ export interface AppOptions {
   maxBodyBytes: number;
   /** Requests per IP address to /v1/chat/completions. */
   httpRate: RateLimit;
+  access: AccessPolicy;
 }
 
 export interface AppDeps extends Omit<HealthDeps, 'limits'> {
   chat: ChatService;
   metrics: ServerMetrics;
   modelInfo: () => ModelInfo | undefined;
+  /** Responses not yet finished (shutdown waits for the last answers to be written). */
+  inFlight: Set<Response>;
 }
+
+/** Methods a browser may send cross-site without asking: they must not change anything here. */
+const SAFE_METHODS = new Set(['GET', 'HEAD', 'OPTIONS']);
+
+const addressOf = (req: Request) => clientAddress(req.ip ?? req.socket.remoteAddress);
+
+/** req.path is relative to a middleware's mount point; this is the whole path. */
+const underV1 = (req: Request) => `${req.baseUrl}${req.path}`.startsWith('/v1/');
 
 /** Route label for metrics: the matched route, not the raw URL (which clients control). */
 function routeLabel(req: Request): string {
@@ -45,12 +59,44 @@ export function createApp(options: AppOptions, deps: AppDeps): express.Express {
   app.disable('x-powered-by');
   app.set('etag', false);
 
+  /** An error before a route ran: OpenAI's shape under /v1 (and counted as a refused chat), else {error}. */
+  const refuse = (req: Request, res: Response, error: ServerError) => {
+    if (underV1(req)) {
+      deps.chat.rejected('openai', error.code);
+      sendOpenAiError(res, error);
+    } else {
+      if (error.code === 'shutting_down') res.setHeader('Retry-After', String(SHUTDOWN_RETRY_AFTER_S));
+      res.status(error.status).json({ error: error.toJSON() });
+    }
+  };
+
   app.use((req, res, next) => {
+    deps.inFlight.add(res);
+    res.on('close', () => deps.inFlight.delete(res));
     res.on('finish', () => deps.metrics.httpRequests.inc({ route: routeLabel(req), method: req.method, status: String(res.statusCode) }));
     res.on('close', () => {
       if (!res.writableFinished) deps.metrics.httpRequests.inc({ route: routeLabel(req), method: req.method, status: '499' });
     });
     res.setHeader('X-Content-Type-Options', 'nosniff');
+    next();
+  });
+
+  app.use((req, res, next) => {
+    const refused = options.access.refusal(req.headers, !SAFE_METHODS.has(req.method));
+    if (refused) {
+      refuse(req, res, refused);
+      return;
+    }
+    if (deps.shuttingDown()) {
+      // a kept-alive connection would otherwise bring the client back to a server that is leaving
+      res.setHeader('Connection', 'close');
+      res.setHeader('Retry-After', String(SHUTDOWN_RETRY_AFTER_S));
+      // /health answers for itself (503, status shutting_down)
+      if (req.path !== '/health') {
+        refuse(req, res, new ServerError('shutting_down', 'the server is shutting down: retry against another instance or in a few seconds'));
+        return;
+      }
+    }
     next();
   });
 
@@ -67,7 +113,7 @@ export function createApp(options: AppOptions, deps: AppDeps): express.Express {
 
   const limiter = new KeyedRateLimiter(options.httpRate);
   const rateLimit = (req: Request, res: Response, next: NextFunction) => {
-    const wait = limiter.take(req.ip ?? req.socket.remoteAddress ?? 'unknown');
+    const wait = limiter.take(addressOf(req));
     if (wait > 0) {
       deps.chat.rejected('openai', 'rate_limited');
       sendOpenAiError(res, new ServerError('rate_limited', `too many requests from your address (limit ${options.httpRate.perSecond}/s, bursts of ${options.httpRate.burst}): retry in ${wait} s`), wait);
@@ -75,10 +121,27 @@ export function createApp(options: AppOptions, deps: AppDeps): express.Express {
     }
     next();
   };
+  app.use('/v1', (req, res, next) => {
+    const given = AccessPolicy.bearer(req.headers);
+    if (!options.access.keyMatches(given)) {
+      refuse(req, res, new ServerError('invalid_api_key', given === undefined ? MISSING_KEY : 'the API key sent is not this server\'s: check it (Authorization: Bearer <key>)'));
+      return;
+    }
+    next();
+  });
+  const jsonOnly = (req: Request, res: Response, next: NextFunction) => {
+    const type = req.headers['content-type'] ?? '';
+    if (!/^application\/json\s*(;|$)/i.test(type)) {
+      refuse(req, res, new ServerError('unsupported_media_type', `send the body as JSON with Content-Type: application/json (got ${type ? `'${type.slice(0, 80)}'` : 'none'})`));
+      return;
+    }
+    next();
+  };
   app.get('/v1/models', modelsHandler(deps.modelInfo));
   app.get('/v1/models/:id', modelsHandler(deps.modelInfo));
-  app.post('/v1/chat/completions', rateLimit, express.json({ limit: options.maxBodyBytes, type: () => true }),
-    chatCompletionsHandler({ chat: deps.chat, limits: options.limits, modelInfo: deps.modelInfo }));
+  // strict: false, so that `null` or `"hi"` reach the handler's "must be a JSON object" rather than a parse error
+  app.post('/v1/chat/completions', rateLimit, jsonOnly, express.json({ limit: options.maxBodyBytes, type: () => true, strict: false }),
+    chatCompletionsHandler({ chat: deps.chat, limits: options.limits, modelInfo: deps.modelInfo, address: addressOf }));
   app.all('/v1/{*rest}', (req, res) => {
     sendOpenAiError(res, new ServerError('not_found', `no route ${req.method} ${req.path.slice(0, 100)}: this server offers GET /v1/models and POST /v1/chat/completions`));
   });
@@ -103,13 +166,12 @@ export function createApp(options: AppOptions, deps: AppDeps): express.Express {
     } else {
       error = new ServerError('internal', 'the server failed to handle this request; please try again');
     }
-    if (req.path.startsWith('/v1/')) deps.chat.rejected('openai', error.code);
     if (res.headersSent) {
+      if (underV1(req)) deps.chat.rejected('openai', error.code);
       res.end();
       return;
     }
-    if (req.path.startsWith('/v1/')) sendOpenAiError(res, error);
-    else res.status(error.status).json({ error: error.toJSON() });
+    refuse(req, res, error);
   });
   return app;
 }

@@ -2,7 +2,10 @@
  * POST /v1/chat/completions, compatible with OpenAI's API: a `chat.completion` object, or with
  * `stream: true` an SSE stream of `chat.completion.chunk` objects ending in `data: [DONE]`. The
  * route is stateless (the client sends the whole conversation). A client that goes away (closes the
- * connection) cancels its generation.
+ * connection) cancels its generation. A reply that ends in an error (shutdown after the grace
+ * period, a worker that died) is still ended explicitly: non-streaming as the error's status and
+ * OpenAI error object; streaming, whose 200 is already sent, as a last chunk with finish_reason
+ * 'length' (the reply is cut short), the error object as an event, then `data: [DONE]`.
  */
 import { randomUUID } from 'node:crypto';
 import type { Request, Response } from 'express';
@@ -17,6 +20,8 @@ import { openAiErrorBody, sendOpenAiError, parseChatCompletion, SseStream } from
 
 export interface ChatCompletionsDeps {
   chat: ChatService;
+  /** The client's address, for the per-address limit of pending requests. */
+  address: (req: Request) => string;
   limits: MessageLimits;
   modelInfo: () => ModelInfo | undefined;
 }
@@ -73,6 +78,7 @@ export function chatCompletionsHandler(deps: ChatCompletionsDeps) {
         case 'error':
           finished = true;
           if (stream) {
+            stream.send(chunk([{ index: 0, delta: {}, logprobs: null, finish_reason: 'length' }]));
             stream.send(openAiErrorBody(outcome.error));
             stream.done();
           } else if (!res.headersSent) {
@@ -83,12 +89,12 @@ export function chatCompletionsHandler(deps: ChatCompletionsDeps) {
     };
 
     try {
-      deps.chat.submit('openai', job, sink);
+      deps.chat.submit('openai', job, sink, deps.address(req));
     } catch (err) {
       const error = asServerError(err);
       if (error.code === 'internal') log.error({ err }, 'chat completion failed');
       deps.chat.rejected('openai', error.code);
-      sendOpenAiError(res, error, error.code === 'overloaded' ? 1 : undefined);
+      sendOpenAiError(res, error);
       return;
     }
 

@@ -70,7 +70,8 @@ function contentText(content: z.infer<typeof Message>['content'], index: number)
 
 export function parseChatCompletion(body: unknown, limits: MessageLimits): ParsedCompletion {
   if (body === undefined || body === null || typeof body !== 'object' || Array.isArray(body)) {
-    throw new ServerError('invalid_request', 'the body must be a JSON object sent with Content-Type: application/json');
+    const got = body === null ? 'null' : Array.isArray(body) ? 'an array' : `a ${typeof body}`;
+    throw new ServerError('invalid_request', `the request body must be a JSON object ({"messages": [...], ...}), not ${got}`);
   }
   const parsed = ChatCompletionRequestSchema.safeParse(body);
   if (!parsed.success) throw new ServerError('invalid_request', `invalid request: ${describeIssues(parsed.error.issues)}`, String(parsed.error.issues[0]?.path[0] ?? ''));
@@ -139,9 +140,20 @@ export function openAiErrorBody(error: ErrorBody): { error: { message: string; t
   return { error: { message: error.message, type: openAiType(httpStatus(error.code)), param: error.param ?? null, code: error.code } };
 }
 
-export function sendOpenAiError(res: Response, error: ErrorBody, retryAfterS?: number): void {
+/** Seconds a client is told to wait (Retry-After) before it retries after a shutdown refusal. */
+export const SHUTDOWN_RETRY_AFTER_S = 5;
+
+/** Retry-After defaults to what each code suggests: a moment when busy, a restart's time when shutting down. */
+export function sendOpenAiError(res: Response, error: ErrorBody, retryAfterS = defaultRetryAfter(error.code)): void {
   if (retryAfterS !== undefined) res.setHeader('Retry-After', String(retryAfterS));
+  if (error.code === 'invalid_api_key') res.setHeader('WWW-Authenticate', 'Bearer realm="demi"');
   res.status(httpStatus(error.code)).json(openAiErrorBody(error));
+}
+
+function defaultRetryAfter(code: ErrorBody['code']): number | undefined {
+  if (code === 'shutting_down') return SHUTDOWN_RETRY_AFTER_S;
+  if (code === 'overloaded' || code === 'too_many_pending') return 1;
+  return undefined;
 }
 
 // ---- sse

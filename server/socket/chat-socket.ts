@@ -16,6 +16,11 @@
  * session starts (its id comes back in the ack). A session runs one reply at a time. A disconnect
  * cancels the socket's requests; the session's history stays for a reconnect.
  *
+ * The handshake needs `auth: {apiKey}` when the server has a key (refused with `invalid_api_key`)
+ * and is refused with `shutting_down` once shutdown began. A request still running when the
+ * shutdown grace ends gets chat:error `shutting_down` (chat:done `cancelled` answers only the
+ * client's own chat:cancel or session:reset).
+ *
  * Bad input never reaches the model: unknown events, payloads of the wrong shape or size, unknown
  * sessions and floods (a token bucket per socket, another per IP for new connections) are answered
  * with an error (through the ack when there is one, else chat:error) and the socket stays usable.
@@ -23,6 +28,7 @@
 import { randomUUID } from 'node:crypto';
 import type { Server, Socket } from 'socket.io';
 import { describeIssues, log } from '../../core/index.js';
+import { clientAddress, MISSING_KEY, type AccessPolicy } from '../access.js';
 import { asServerError, ServerError } from '../errors.js';
 import type { Job, Sink } from '../job.js';
 import { checkMessage, type MessageLimits } from '../options.js';
@@ -45,6 +51,8 @@ export interface ChatSocketOptions {
 
 export interface ChatSocketDeps {
   chat: ChatService;
+  access: AccessPolicy;
+  shuttingDown: () => boolean;
   sessions: SessionStore;
   /** The model's facts, once loaded. */
   modelInfo: () => ModelInfo | undefined;
@@ -54,15 +62,28 @@ type Ack = (response: unknown) => void;
 
 const errorBody = (error: ServerError) => error.toJSON();
 
+/** A refused handshake: the client's connect_error carries `data.code`. */
+function refusal(error: ServerError, extra: Record<string, unknown> = {}): Error {
+  return Object.assign(new Error(error.message), { data: { code: error.code, ...extra } });
+}
+
 export function attachChatSocket(io: Server, options: ChatSocketOptions, deps: ChatSocketDeps): void {
   const connections = new KeyedRateLimiter(options.connectionRate);
   io.use((socket, next) => {
+    if (deps.shuttingDown()) {
+      deps.chat.rejected('socket', 'shutting_down');
+      next(refusal(new ServerError('shutting_down', 'the server is shutting down: retry in a few seconds')));
+      return;
+    }
+    if (!deps.access.keyMatches((socket.handshake.auth as { apiKey?: unknown } | undefined)?.apiKey)) {
+      deps.chat.rejected('socket', 'invalid_api_key');
+      next(refusal(new ServerError('invalid_api_key', MISSING_KEY)));
+      return;
+    }
     const wait = connections.take(socket.handshake.address);
     if (wait > 0) {
       deps.chat.rejected('socket', 'rate_limited');
-      const error = new Error(`too many new connections from your address: retry in ${wait} s`) as Error & { data: unknown };
-      error.data = { code: 'rate_limited', retryAfter: wait };
-      next(error);
+      next(refusal(new ServerError('rate_limited', `too many new connections from your address: retry in ${wait} s`), { retryAfter: wait }));
       return;
     }
     next();
@@ -72,6 +93,7 @@ export function attachChatSocket(io: Server, options: ChatSocketOptions, deps: C
 
 function handleSocket(socket: Socket, options: ChatSocketOptions, deps: ChatSocketDeps): void {
   const { chat, sessions } = deps;
+  const address = clientAddress(socket.handshake.address);
   const bucket = new TokenBucket(options.socketRate);
   /** This socket's queued or running requests. */
   const pending = new Map<string, Session>();
@@ -155,7 +177,7 @@ function handleSocket(socket: Socket, options: ChatSocketOptions, deps: ChatSock
             break;
         }
       };
-      const queuePosition = chat.submit('socket', job, sink);
+      const queuePosition = chat.submit('socket', job, sink, address);
       session.activeRequest = requestId;
       pending.set(requestId, session);
       const response = { accepted: true, requestId, sessionId: session.id, queuePosition };

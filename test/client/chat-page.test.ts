@@ -2,7 +2,8 @@
  * The web chat end to end in headless Chromium (Debian's chromium via playwright-core): a typed
  * message gets a streamed reply (several DOM updates before it completes, equal to the API's reply
  * for the same seed), the stop button cancels, "New chat" starts over, the model info and the data
- * licence are shown, and the page fits a phone. Screenshots (desktop and phone) are written to
+ * licence are shown, the page fits a phone, and a server with an API key gets it asked for once and
+ * kept. Screenshots (desktop and phone) are written to
  * DEMI_SCREENSHOT_DIR (default: <tmp>/demi-client-screenshots) for a person to look at.
  */
 import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
@@ -18,7 +19,9 @@ const SHOTS = process.env.DEMI_SCREENSHOT_DIR ?? join(tmpdir(), 'demi-client-scr
 const LICENSE = 'Trained on DailyDialog (Li et al., 2017), licensed CC BY-NC-SA 4.0: non-commercial use, share alike.';
 
 let server: RunningServer;
+let keyed: RunningServer;
 let browser: Browser;
+const KEY = 'sk-page-test-42';
 
 beforeAll(async () => {
   if (!existsSync(CHROMIUM)) throw new Error(`no Chromium at ${CHROMIUM}: install Debian's chromium package (apt-get install chromium) or set CHROMIUM_PATH`);
@@ -27,8 +30,9 @@ beforeAll(async () => {
   cpSync(await testModelDir(), modelDir, { recursive: true });
   const config = JSON.parse(readFileSync(join(modelDir, 'config.json'), 'utf8'));
   writeFileSync(join(modelDir, 'config.json'), JSON.stringify({ ...config, license: LICENSE }));
-  [server, browser] = await Promise.all([
+  [server, keyed, browser] = await Promise.all([
     startTestServer({ modelDir }),
+    startTestServer({ apiKey: KEY }),
     chromium.launch({
       executablePath: CHROMIUM,
       args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
@@ -40,7 +44,7 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await browser?.close();
-  await server?.close();
+  await Promise.all([server?.close(), keyed?.close()]);
 });
 
 async function openPage(viewport: { width: number; height: number }, mobile = false): Promise<{ page: Page; errors: string[] }> {
@@ -181,4 +185,36 @@ test('the page is readable on a phone', async () => {
   await page.screenshot({ path: join(SHOTS, 'phone-settings.png') });
   expect(errors).toEqual([]);
   await page.context().close();
+}, 60_000);
+
+test('a server with an API key: the page asks for it, keeps it in the browser and chats with it', async () => {
+  const context = await browser.newContext({ viewport: { width: 1280, height: 800 } });
+  const page = await context.newPage();
+  page.setDefaultTimeout(10_000);
+  const errors: string[] = [];
+  page.on('pageerror', (e) => errors.push(e.message));
+  await page.goto(keyed.url);
+  const asked = page.getByLabel('This server needs an API key to chat.');
+  await asked.waitFor();
+  expect(await page.locator('#status-text').textContent()).toBe('Needs an API key');
+  await asked.fill('not-the-key');
+  await asked.press('Enter');
+  const again = page.getByLabel('The server did not accept that API key. Enter the right one to chat.');
+  await again.waitFor();
+  await again.fill(KEY);
+  await page.getByRole('button', { name: 'Connect' }).click();
+  await page.waitForSelector('.status-dot[data-state="ready"]');
+  expect(await page.locator('#api-key-form').isVisible()).toBe(false);
+  expect(await page.evaluate(() => localStorage.getItem('demi.apiKey'))).toBe(KEY);
+  const input = page.getByLabel('Message', { exact: true });
+  await input.fill('hi there');
+  await input.press('Enter');
+  await page.locator('.message.bot[data-state="done"]').waitFor();
+  // The next visit connects with the kept key without asking.
+  await page.reload();
+  await page.waitForSelector('.status-dot[data-state="ready"]');
+  expect(await page.locator('#api-key-form').isVisible()).toBe(false);
+  await page.screenshot({ path: join(SHOTS, 'desktop-api-key.png') });
+  expect(errors).toEqual([]);
+  await context.close();
 }, 60_000);

@@ -78,12 +78,14 @@ describe('DailyDialog original text (__eou__)', () => {
       expect(() => parseDailyDialogText(text, 'bad.txt')).toThrow(DatasetFormatError);
       expect(() => parseDailyDialogText(text, 'bad.txt')).toThrow(message);
     }
+    let error: unknown;
     try {
       parseDailyDialogText(cases[0][0], 'bad.txt');
     } catch (e) {
-      expect((e as DatasetFormatError).file).toBe('bad.txt');
-      expect((e as DatasetFormatError).line).toBe(2);
+      error = e;
     }
+    expect(error).toBeInstanceOf(DatasetFormatError);
+    expect(error).toMatchObject({ file: 'bad.txt', line: 2 });
   });
 });
 

@@ -1,4 +1,3 @@
-import { spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -16,6 +15,7 @@ import {
   writeSentencePieceCorpus,
 } from '../../data/tokenizer/index.js';
 import { TOKENIZER_FIXTURES } from './fixtures.js';
+import { describeIf, SPM_TRAIN } from '../helpers/optional.js';
 
 const CORPUS = join(TOKENIZER_FIXTURES, 'corpus.txt');
 const corpusLines = readFileSync(CORPUS, 'utf8').trim().split('\n');
@@ -122,9 +122,7 @@ describe('trainSentencePiece errors', () => {
   });
 });
 
-const hasSpmTrain = spawnSync('spm_train', ['--version']).error === undefined;
-// Training needs Debian's spm_train (apt-get install sentencepiece); where it is missing these skip.
-(hasSpmTrain ? describe : describe.skip)('a model trained with spm_train on the fixture corpus', () => {
+describeIf(SPM_TRAIN)('a model trained with spm_train on the fixture corpus', () => {
   let tok: SentencePieceTokenizer;
   beforeAll(async () => {
     const result = await trainSentencePiece({

@@ -7,23 +7,13 @@ import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { writeToyCorpus } from '../helpers/toy-dialogues.js';
-import { toyTokenizer } from '../helpers/toy-tokenizer.js';
+import { writeToyRunConfig } from './toy-run.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'demi-train-'));
 let configFile = '';
 
 beforeAll(async () => {
-  const corpus = writeToyCorpus(dir);
-  const tokenizer = await toyTokenizer(dir, corpus.text);
-  configFile = join(dir, 'config.json');
-  writeFileSync(configFile, JSON.stringify({
-    data: { train: { corpus: 'jsonl', path: corpus.train }, valid: { corpus: 'jsonl', path: corpus.valid, maxExamples: 24 } },
-    tokenizer: { path: tokenizer.file },
-    model: { blockSize: 48, nLayer: 1, nHead: 2, dModel: 32, dropout: 0.1 },
-    objective: { lambda: 0.5, levels: 2, projectionDim: 16 },
-    training: { steps: 60, batchSize: 8, learningRate: 3e-3, warmupSteps: 5, evalEvery: 10, logEvery: 1, seed: 3 },
-  }));
+  configFile = await writeToyRunConfig(dir, { steps: 60, batchSize: 8, learningRate: 3e-3, warmupSteps: 5, evalEvery: 10, logEvery: 1, seed: 3 }, 24);
 });
 
 const cli = ['bin/demi.mjs', 'train', 'dialogue'];

@@ -2,6 +2,7 @@
  * Helpers of the server tests: a server on 127.0.0.1 with an ephemeral port (never another
  * address), socket.io clients, and bounded waits (every wait has a deadline).
  */
+import { spawn } from 'node:child_process';
 import { io as connect, type Socket } from 'socket.io-client';
 import { startServer, type RunningServer, type ServerOptionsInput } from '../../server/index.js';
 import { testModelDir } from './model-fixture.js';
@@ -122,4 +123,15 @@ export async function chat(socket: Socket, watcher: ReturnType<typeof watchRepli
 export async function getJson(url: string): Promise<{ status: number; body: any }> {
   const response = await fetch(url, { signal: AbortSignal.timeout(5000) });
   return { status: response.status, body: await response.json() };
+}
+
+/** Runs `demi` (bin/demi.mjs) as a child process, collecting its output. */
+export function runCli(args: string[], env: Record<string, string> = {}) {
+  const child = spawn(process.execPath, ['bin/demi.mjs', ...args], { env: { ...process.env, DEMI_LOG_LEVEL: 'warn', ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+  let stdout = '';
+  let stderr = '';
+  child.stdout.on('data', (d) => { stdout += d; });
+  child.stderr.on('data', (d) => { stderr += d; });
+  const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
+  return { child, exited, out: () => stdout, err: () => stderr };
 }

@@ -4,13 +4,12 @@
  * keeps /health at 503 with the reason; close() lets running replies finish; `demi serve` explains
  * a missing model and shuts down gracefully on SIGTERM and SIGINT.
  */
-import { spawn } from 'node:child_process';
 import { cpSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { RunningServer } from '../../server/index.js';
 import { testModelDir } from './model-fixture.js';
-import { client, emit, getJson, startTestServer, watchReplies, withTimeout } from './helpers.js';
+import { client, emit, getJson, runCli, startTestServer, watchReplies, withTimeout } from './helpers.js';
 
 let server: RunningServer | undefined;
 
@@ -97,22 +96,14 @@ test('a model that cannot be loaded keeps /health at 503 with the reason', async
   const health = await getJson(`${server.url}/health`);
   expect(health.status).toBe(503);
   expect(health.body).toMatchObject({ status: 'error', error: expect.stringMatching(/the model failed to load: .*model\.safetensors/) });
-  const chat = await fetch(`${server.url}/v1/chat/completions`, { method: 'POST', body: JSON.stringify({ messages: [{ role: 'user', content: 'hi' }] }) });
+  const chat = await fetch(`${server.url}/v1/chat/completions`, {
+    method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ messages: [{ role: 'user', content: 'hi' }] }),
+  });
   expect(chat.status).toBe(503);
   expect((await chat.json()).error.code).toBe('not_ready');
   await server.close();
   server = undefined;
 }, 60_000);
-
-function runCli(args: string[], env: Record<string, string> = {}) {
-  const child = spawn(process.execPath, ['bin/demi.mjs', ...args], { env: { ...process.env, DEMI_LOG_LEVEL: 'warn', ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
-  let stdout = '';
-  let stderr = '';
-  child.stdout.on('data', (d) => { stdout += d; });
-  child.stderr.on('data', (d) => { stderr += d; });
-  const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
-  return { child, exited, out: () => stdout, err: () => stderr };
-}
 
 test('demi serve explains a missing model', async () => {
   const none = runCli(['serve'], { DEMI_MODEL: '' });

@@ -1,14 +1,16 @@
 /**
  * A small dialogue model for the server tests, trained once with the project's trainer
  * (`demi train dialogue`) on the toy corpus and cached in the temp directory, so every server test
- * file (and later runs) reuses it. Block size 256 leaves room for long generations (cancellation,
+ * file (and later runs) reuses it. The cache is keyed on the training config and a hash of the code
+ * (test/helpers/code-hash.ts): a change to the trainer, the tokenizer or this file trains a new one. Block size 256 leaves room for long generations (cancellation,
  * responsiveness, queue tests); 150 steps are enough for it to learn the toy dialogues (~10-15 s).
  */
 import { spawnSync } from 'node:child_process';
-import { createHash } from 'node:crypto';
-import { existsSync, mkdirSync, mkdtempSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { codeHash } from '../helpers/code-hash.js';
 import { writeToyCorpus } from '../helpers/toy-dialogues.js';
 import { toyTokenizer } from '../helpers/toy-tokenizer.js';
 
@@ -17,7 +19,7 @@ const TRAINING = {
   objective: { lambda: 0.5, levels: 2, projectionDim: 16 },
   training: { steps: 150, batchSize: 16, learningRate: 1e-2, warmupSteps: 10, evalEvery: 75, logEvery: 50, seed: 3 },
 };
-const KEY = createHash('sha256').update(JSON.stringify({ TRAINING, version: 1 })).digest('hex').slice(0, 12);
+const KEY = codeHash(JSON.stringify(TRAINING), readFileSync(fileURLToPath(import.meta.url), 'utf8'));
 const CACHE = join(tmpdir(), `demi-server-test-model-${KEY}`);
 
 /** The checkpoint directory of the trained test model (trains it on first use). */

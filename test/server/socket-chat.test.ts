@@ -12,7 +12,8 @@ let server: RunningServer;
 const sockets: Socket[] = [];
 
 beforeAll(async () => {
-  server = await startTestServer();
+  // 16 clients on one address play 16 users: the per-address cap (8 by default) would refuse half
+  server = await startTestServer({ maxPendingPerIp: 16 });
 }, 90_000);
 
 afterAll(async () => {

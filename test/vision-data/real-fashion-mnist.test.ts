@@ -1,18 +1,17 @@
 /**
  * Real Fashion-MNIST, where this machine has it (Debian's dataset-fashion-mnist package, which .ci/run
- * installs, or the folder DEMI_FASHION_MNIST names); skipped elsewhere.
+ * installs, or the folder DEMI_FASHION_MNIST names); skipped elsewhere, a failure under DEMI_REQUIRE_ALL=1.
  */
-import { existsSync } from 'node:fs';
-import { join } from 'node:path';
 import { DEBIAN_FASHION_MNIST_DIR, classCounts, loadFashionMnist } from '../../data/vision/index.js';
+import { describeIf, fashionMnist } from '../helpers/optional.js';
 
-const dir = [process.env.DEMI_FASHION_MNIST, DEBIAN_FASHION_MNIST_DIR]
-  .find((d): d is string => d !== undefined && existsSync(join(d, 't10k-images-idx3-ubyte.gz')));
+const data = fashionMnist(DEBIAN_FASHION_MNIST_DIR);
+const dir = data.dir;
 
-(dir ? describe : describe.skip)(`real Fashion-MNIST (${dir ?? 'not on this machine'})`, () => {
+describeIf(data)(`real Fashion-MNIST (${dir})`, () => {
   it('has 60,000 train and 10,000 test 28x28 images, 6,000 / 1,000 per class', async () => {
     for (const [split, count] of [['train', 60000], ['test', 10000]] as const) {
-      const set = await loadFashionMnist({ split, dir: dir!, download: false });
+      const set = await loadFashionMnist({ split, dir, download: false });
       expect([set.count, set.height, set.width, set.channels]).toEqual([count, 28, 28, 1]);
       expect([...classCounts(set).values()]).toEqual(new Array(10).fill(count / 10));
       expect(set.classNames?.[0]).toBe('T-shirt/top');

@@ -118,18 +118,22 @@ describe('prior matching', () => {
     const w = prior.layers[0].weight;
     const penalty = () => prior.losses(y, new SeededRandom(5), 0, 1).gradientPenalty;
     const { grads } = tf.variableGrads(() => penalty(), [w]);
-    const analytic = grads[w.name].dataSync()[3];
-    expect(Math.abs(analytic)).toBeGreaterThan(1e-4);
+    const analytic = Array.from(grads[w.name].dataSync());
+    // entries span 1.5e-4 to 3.5e-2 (two are exactly 0: dead ReLU units), so each is held to a
+    // relative tolerance: 1%, where central differences with h = 1e-2 agreed to 0.05% when written
+    expect(Math.max(...analytic.map(Math.abs))).toBeGreaterThan(1e-2);
     const base = w.dataSync().slice();
-    const at = (delta: number) => {
+    const at = (j: number, delta: number) => {
       const v = base.slice();
-      v[3] += delta;
+      v[j] += delta;
       w.assign(tf.tensor(v, w.shape));
       return value(penalty());
     };
-    const h = 1e-3;
-    const numeric = (at(h) - at(-h)) / (2 * h);
-    expect(analytic).toBeCloseTo(numeric, 2);
+    const h = 1e-2;
+    analytic.forEach((g, j) => {
+      const numeric = (at(j, h) - at(j, -h)) / (2 * h);
+      expect(Math.abs(g - numeric)).toBeLessThanOrEqual(0.01 * Math.abs(numeric) + 1e-8);
+    });
     tf.dispose([y, grads[w.name]]);
     params.dispose();
   });

@@ -3,16 +3,16 @@
  * steps of each method lower the loss, the number of live tensors stays flat across steps, and a run
  * resumed from its checkpoint ends bit-for-bit where a straight run ends (BN statistics included).
  */
-import { mkdtempSync, readFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { selectBackend, tf } from '../../model/engine/index.js';
-import { SeededRandom } from '../../core/index.js';
+import { OutputDirectoryError, SeededRandom } from '../../core/index.js';
 import { sliceImageSet } from '../../data/vision/index.js';
 import { readCheckpoint, train } from '../../model/training/index.js';
 import {
   loadVisionModel, parseVisionTrainConfig, resolveAugment, resolveObjective, visionModelConfig, VisionModel, VisionTask,
-  VISION_CHECKPOINT_FORMAT, type VisionMethod,
+  VISION_CHECKPOINT_FORMAT, trainVision, type VisionMethod,
 } from '../../model/vision/index.js';
 import { expectTensorCountFlat } from '../helpers/memory.js';
 import { shapeImages } from './fixtures.js';
@@ -105,4 +105,22 @@ test('checkpoint and resume: 4 + 4 steps equal 8 straight steps, BN statistics a
   expect(Array.from(loaded.model.params.variables['encoder.blocks.4.bn.running_var'].dataSync()))
     .toEqual(Array.from(saved.weights.get('encoder.blocks.4.bn.running_var')!.data));
   loaded.model.dispose();
+});
+
+describe('trainVision and the output directory (defect 2), checked before any image is read', () => {
+  const visionConfig = (outDir: string) => parseVisionTrainConfig({
+    method: 'dim-local', outDir, data: { train: { name: 'image-folder', path: join(tmpdir(), 'demi-no-such-images') } },
+  });
+
+  test('an --out that holds a run is refused and left as it was; --resume into an empty one finds no checkpoint', async () => {
+    const outDir = mkdtempSync(join(tmpdir(), 'demi-vision-run-'));
+    mkdirSync(join(outDir, 'best'));
+    writeFileSync(join(outDir, 'best', 'model.safetensors'), 'weights');
+    writeFileSync(join(outDir, 'log.jsonl'), '{"step":1}\n');
+    await expect(trainVision(visionConfig(outDir))).rejects.toThrow(OutputDirectoryError);
+    expect(readFileSync(join(outDir, 'best', 'model.safetensors'), 'utf8')).toBe('weights');
+    expect(readFileSync(join(outDir, 'log.jsonl'), 'utf8')).toBe('{"step":1}\n');
+    await expect(trainVision(visionConfig(mkdtempSync(join(tmpdir(), 'demi-vision-empty-'))), { resume: true }))
+      .rejects.toThrow(/--resume: there is no checkpoint at .*last to resume from/);
+  });
 });

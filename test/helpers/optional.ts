@@ -1,0 +1,61 @@
+/**
+ * Tests that need something a machine may lack (a tool, a data set). Locally such a test is skipped
+ * with its reason in the title; with DEMI_REQUIRE_ALL=1 (set by .ci/run) a skip is a failure that
+ * says what is missing, so CI cannot go green on a suite that did not run.
+ *
+ * The rule for spm_train: every test that trains a tokenizer declares it with `SPM_TRAIN`, and
+ * `toyTokenizer` (reached from helpers whose callers cannot be gated here) throws the same reason.
+ */
+import { spawnSync } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+
+/** Something a test needs: whether this machine has it, and what to do where it does not. */
+export interface Requirement {
+  available: boolean;
+  reason: string;
+}
+
+export const requireAll = (): boolean => process.env.DEMI_REQUIRE_ALL === '1';
+
+type TestFn = (name: string, fn: jest.ProvidesCallback, timeout?: number) => void;
+type DescribeFn = (name: string, fn: () => void) => void;
+
+function missing(reason: string): never {
+  throw new Error(`DEMI_REQUIRE_ALL=1 and this test cannot run: ${reason}`);
+}
+
+/** `test` where the requirement holds; otherwise a skip (locally) or a failing test (DEMI_REQUIRE_ALL=1). */
+export function testIf(requirement: Requirement): TestFn {
+  if (requirement.available) return test;
+  if (requireAll()) return (name) => test(name, () => missing(requirement.reason));
+  return (name, fn, timeout) => test.skip(`${name} [skipped: ${requirement.reason}]`, fn, timeout);
+}
+
+/** `describe` where the requirement holds; otherwise a skipped block or one failing test, as `testIf`. */
+export function describeIf(requirement: Requirement): DescribeFn {
+  if (requirement.available) return describe;
+  if (requireAll()) return (name) => describe(name, () => test('has what it needs', () => missing(requirement.reason)));
+  return (name, fn) => describe.skip(`${name} [skipped: ${requirement.reason}]`, fn);
+}
+
+/** For helpers that run inside a test: fails with the requirement's reason instead of a stranger error later. */
+export function assertAvailable(requirement: Requirement): void {
+  if (!requirement.available) throw new Error(requirement.reason);
+}
+
+export const SPM_TRAIN: Requirement = {
+  available: spawnSync('spm_train', ['--version']).error === undefined,
+  reason: 'spm_train is not on PATH (apt-get install sentencepiece)',
+};
+
+/** Debian's dataset-fashion-mnist (which .ci/run installs), or the folder DEMI_FASHION_MNIST names. */
+export function fashionMnist(debianDir = '/usr/share/datasets/fashion-mnist'): Requirement & { dir: string } {
+  const dir = [process.env.DEMI_FASHION_MNIST, debianDir]
+    .find((d): d is string => d !== undefined && existsSync(join(d, 't10k-images-idx3-ubyte.gz')));
+  return {
+    available: dir !== undefined,
+    dir: dir ?? debianDir,
+    reason: `no Fashion-MNIST at ${process.env.DEMI_FASHION_MNIST ?? debianDir} (apt-get install dataset-fashion-mnist, or set DEMI_FASHION_MNIST)`,
+  };
+}
