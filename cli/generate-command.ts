@@ -2,7 +2,8 @@
  * `demi generate --model DIR (--input contexts.jsonl | --corpus dailydialog --split test [--data-path P])
  *   --output generations.jsonl [decoding flags]`: batch response generation for evaluation (docs/ARCHITECTURE.md §7).
  * Each output line: id, context, reference, hypothesis, decoding parameters, timing, finish reason,
- * and the model's NLL of the reference (for perplexity in `demi evaluate`).
+ * and the model's NLL of the reference (for perplexity in `demi evaluate`); with `--shard I/N`, also the part and the
+ * example's position in the unsharded run, which `demi evaluate` uses to pool the parts back into that run.
  */
 import { createWriteStream } from 'node:fs';
 import { z } from 'zod';
@@ -23,6 +24,10 @@ const HELP = `usage: demi generate --model DIR --output FILE.jsonl (--input FILE
   --limit N           the first N examples only (consecutive turns of a few conversations)
   --spread N          N examples spread over the conversations (one per conversation, in a seeded
                       order, before a second from any; --seed picks them, default 0): a sample of the split
+  --shard I/N         only the I-th of N disjoint parts (1-based: 1/N .. N/N), after --limit / --spread,
+                      so N runs (any machines, any order) together write exactly the unsharded run's
+                      examples; whole conversations go to one part, in contiguous blocks of about
+                      equal size. Score them together: demi evaluate --input part1.jsonl --input part2.jsonl ...
   --batch-size N      contexts decoded together (default 16; 1 = one by one)
   --max-new-tokens N  (default: the longest response the model was trained on)   --min-new-tokens N
   --sample            sampling instead of greedy; --temperature T --top-k K --top-p P --seed S
@@ -54,8 +59,39 @@ async function readCorpus(corpus: string, split: string | undefined, path?: stri
   const chosen = split ?? (TEST_SPLITS as Record<string, string>)[corpus] ?? 'test';
   const episodes = await loadEpisodes({ corpus: corpus as 'dailydialog', split: chosen, path, maxExamples: undefined as unknown as number }, '--data-path');
   return episodes.flatMap((episode, conversation) => episodeToExamples(episode).map((e) => ({
-    id: `${e.episodeId ?? 'episode'}:${e.turnIndex}`, conversation, context: e.contextTurns.map((t) => t.text), reference: e.response.text,
+    // Ids must be unique across the split: evaluate refuses an id seen in two shard files.
+    id: `${e.episodeId ?? `episode${conversation}`}:${e.turnIndex}`, conversation, context: e.contextTurns.map((t) => t.text), reference: e.response.text,
   })));
+}
+
+/** `--shard I/N` as 1-based {part, parts}. */
+export function parseShard(raw: string): { part: number; parts: number } {
+  const match = /^(\d+)\/(\d+)$/.exec(raw.trim());
+  const part = match ? Number(match[1]) : NaN;
+  const parts = match ? Number(match[2]) : NaN;
+  if (!match || parts < 1 || part < 1 || part > parts) {
+    throw new CliError(`--shard takes I/N, got '${raw}': parts count from 1/N to N/N (e.g. --shard 1/4 ... --shard 4/4, one run each)`);
+  }
+  return { part, parts };
+}
+
+/**
+ * The positions (in `items`) of part `part` of `parts`. A conversation's examples all go to the part
+ * where its first example falls in equal blocks of the run, so parts are contiguous, about equal in
+ * size, and never split a conversation; a part may be empty when there are fewer conversations than parts.
+ */
+function shardPositions(items: readonly Item[], part: number, parts: number): number[] {
+  const partOf = new Map<number, number>();
+  const positions: number[] = [];
+  items.forEach((item, position) => {
+    let p = partOf.get(item.conversation);
+    if (p === undefined) {
+      p = Math.floor((position * parts) / items.length) + 1;
+      partOf.set(item.conversation, p);
+    }
+    if (p === part) positions.push(position);
+  });
+  return positions;
 }
 
 function decodingConfig(args: ReturnType<typeof parseArgs>) {
@@ -79,7 +115,7 @@ function decodingConfig(args: ReturnType<typeof parseArgs>) {
 export async function generateCommand(argv: string[]): Promise<void> {
   const args = parseArgs(argv, {
     values: ['model', 'input', 'corpus', 'split', 'data-path', 'output', 'limit', 'spread', 'batch-size', 'max-new-tokens', 'min-new-tokens',
-      'temperature', 'top-k', 'top-p', 'seed', 'beams', 'length-penalty', 'repetition-penalty', 'no-repeat-ngram', 'rerank', 'backend'],
+      'temperature', 'top-k', 'top-p', 'seed', 'beams', 'length-penalty', 'repetition-penalty', 'no-repeat-ngram', 'rerank', 'backend', 'shard'],
     switches: ['sample', 'help'],
   });
   if (args.switches.has('help')) {
@@ -89,6 +125,7 @@ export async function generateCommand(argv: string[]): Promise<void> {
   if (!args.values.model) throw new CliError(`--model is required\n\n${HELP}`);
   if (!args.values.output) throw new CliError(`--output is required\n\n${HELP}`);
   if (!args.values.input && !args.values.corpus) throw new CliError(`give --input FILE or --corpus NAME --split SPLIT\n\n${HELP}`);
+  const shard = args.values.shard === undefined ? undefined : parseShard(args.values.shard);
   await selectBackend(args.values.backend);
   const limit = intFlag(args, 'limit');
   const spread = intFlag(args, 'spread');
@@ -96,6 +133,9 @@ export async function generateCommand(argv: string[]): Promise<void> {
   let items = args.values.input ? readInput(args.values.input) : await readCorpus(args.values.corpus!, args.values.split, args.values['data-path']);
   if (limit !== undefined) items = items.slice(0, limit);
   if (spread !== undefined) items = spreadSample(items, spread, (item) => item.conversation, new SeededRandom(numberFlag(args, 'seed') ?? 0));
+  const runSize = items.length;
+  const positions = shard ? shardPositions(items, shard.part, shard.parts) : items.map((_, i) => i);
+  items = positions.map((p) => items[p]);
   const batchSize = numberFlag(args, 'batch-size') ?? 16;
   const rerank = numberFlag(args, 'rerank');
   const config = decodingConfig(args);
@@ -116,16 +156,22 @@ export async function generateCommand(argv: string[]): Promise<void> {
         Array.isArray(c.reference) ? c.reference[0] : c.reference, loaded.tokenizer, loaded.format,
         { blockSize: loaded.model.config.blockSize, maxResponseTokens: loaded.config.maxResponseTokens })));
       const scorable = withReference.filter((e) => e !== undefined && e.contextIds.length > 0);
-      const nlls = referenceNll(loaded.model, scorable as NonNullable<(typeof withReference)[number]>[], loaded.format);
+      // One example per forward pass: batched, an example's NLL moves in the last float bits with the
+      // padded length and size of its batch, so a shard would not reproduce the unsharded run's lines.
+      const nlls = referenceNll(loaded.model, scorable as NonNullable<(typeof withReference)[number]>[], loaded.format, 1);
       let k = 0;
       chunk.forEach((item, j) => {
         const e = withReference[j];
+        // The position in the unsharded run lets evaluate restore its order (float sums are
+        // order-sensitive) and check that every part is there.
+        const shardInfo = shard ? { shard: { part: shard.part, parts: shard.parts, position: positions[i + j], examples: runSize } } : {};
         const nll = e !== undefined && e.contextIds.length > 0 ? nlls[k++] : undefined;
         out.write(`${JSON.stringify({
           id: item.id, context: item.context, reference: item.reference ?? null, hypothesis: results[j].text,
           finishReason: results[j].finishReason, parameters: { ...config, rerank: rerank ?? 0, batchSize },
           timing: { batchMs: ms, firstTokenMs: results[j].timings.firstTokenMs },
           ...(nll ? { referenceNll: nll.nll, referenceTokens: nll.tokens } : {}),
+          ...shardInfo,
         })}\n`);
       });
       const done = Math.min(items.length, i + batchSize);
@@ -137,5 +183,5 @@ export async function generateCommand(argv: string[]): Promise<void> {
     loaded.dispose();
   }
   const seconds = (performance.now() - start) / 1000;
-  console.log(JSON.stringify({ examples: items.length, seconds, examplesPerSecond: items.length / seconds, output: args.values.output }));
+  console.log(JSON.stringify({ examples: items.length, ...(shard ? { shard: `${shard.part}/${shard.parts}`, ofExamples: runSize } : {}), seconds, examplesPerSecond: items.length / seconds, output: args.values.output }));
 }

@@ -17,6 +17,9 @@ const HELP = `usage: demi serve --model DIR [options]
   --workers N          generation worker threads, each with its own copy of the model (default 1)
   --max-queue N        requests that may wait for a worker; more get 'overloaded' / HTTP 429 (default 32)
   --max-message-bytes N  longest chat message accepted (default 4096)
+  --rerank N           DEMI rerank by default: sample N replies and send the one the model's DEMI critic
+                       prefers, whole (default 8 for a model with a critic, else off; 0 turns it off);
+                       the web page and the OpenAI route both use it, a request's own rerank overrides it
   --backend NAME       tensorflow-gpu | tensorflow | native | wasm | cpu (default: the fastest available)
   --api-key KEY        require this key: Authorization: Bearer KEY on /v1, auth {apiKey} on socket.io (the
                        web page asks for it); DEMI_API_KEY sets it too, without showing it in ps
@@ -33,7 +36,7 @@ export const DEFAULT_MODEL = join(dirname(fileURLToPath(import.meta.url)), '..',
 
 export async function serveCommand(argv: string[]): Promise<number | void> {
   const args = parseArgs(argv, {
-    values: ['model', 'host', 'port', 'workers', 'max-queue', 'max-message-bytes', 'backend', 'api-key', 'allowed-hosts', 'max-pending-per-ip', 'shutdown-grace'],
+    values: ['model', 'host', 'port', 'workers', 'max-queue', 'max-message-bytes', 'backend', 'api-key', 'allowed-hosts', 'max-pending-per-ip', 'shutdown-grace', 'rerank'],
     switches: ['help'],
     command: 'serve',
   });
@@ -52,6 +55,8 @@ export async function serveCommand(argv: string[]): Promise<number | void> {
   // an empty DEMI_API_KEY means none, as an empty DEMI_MODEL does
   const apiKey = args.values['api-key'] ?? (process.env.DEMI_API_KEY || undefined);
   const grace = numberFlag(args, 'shutdown-grace');
+  const rerank = args.values.rerank !== undefined ? intFlag(args, 'rerank') : undefined;
+  if (rerank !== undefined && (rerank < 0 || rerank > 16)) throw new CliError(`--rerank must be 0 (off) to 16 candidates, got '${args.values.rerank}'`);
   if (grace !== undefined && grace < 0) throw new CliError(`--shutdown-grace must be 0 or more seconds, got '${args.values['shutdown-grace']}'`);
 
   const { startServer } = await import('../server/index.js');
@@ -67,6 +72,7 @@ export async function serveCommand(argv: string[]): Promise<number | void> {
     ...(apiKey !== undefined ? { apiKey } : {}),
     ...(args.values['allowed-hosts'] !== undefined ? { allowedHosts: listFlag(args, 'allowed-hosts') } : {}),
     ...(args.values['max-pending-per-ip'] !== undefined ? { maxPendingPerIp: intFlag(args, 'max-pending-per-ip') } : {}),
+    ...(rerank !== undefined ? { rerank } : {}),
     ...(grace !== undefined ? { shutdownGraceMs: Math.round(grace * 1000) } : {}),
   });
 

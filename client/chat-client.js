@@ -5,6 +5,10 @@
 //   rejected: the one this browser sent was wrong).
 
 const ACK_TIMEOUT_MS = 10000;
+/** The server keeps this many turns per session; the model's context holds far fewer. */
+const MAX_HISTORY_TURNS = 64;
+/** Below the server's socket.io packet limit (64 KiB by default), with room for the message. */
+const MAX_HISTORY_BYTES = 40_000;
 /** The API key, when the server needs one, lives in this browser only (sent in the handshake). */
 const KEY_STORAGE = 'demi.apiKey';
 
@@ -55,16 +59,22 @@ export class ChatClient extends EventTarget {
 
   /**
    * Sends a message; resolves with the server's ack: {accepted: true, requestId, queuePosition} or
-   * {accepted: false, error}. A session the server no longer knows (it restarted) is replaced by a
-   * new one once; `sessionLost` is then true.
+   * {accepted: false, error}. `history` is the conversation before it as the page keeps it: it
+   * seeds a new server session when there is none (first message, after forget() or a reload) or
+   * the server no longer knows ours (it restarted, or the session expired).
    */
-  async send(message, params) {
-    let ack = await this.emit('chat:send', { ...(this.sessionId ? { sessionId: this.sessionId } : {}), message, params });
-    if (!ack.accepted && ack.error?.code === 'unknown_session') {
+  async send(message, params, history = []) {
+    let ack;
+    if (this.sessionId) {
+      ack = await this.emit('chat:send', { sessionId: this.sessionId, message, params });
+      if (ack.accepted || ack.error?.code !== 'unknown_session') return this.adopt(ack);
       this.sessionId = undefined;
-      ack = await this.emit('chat:send', { message, params });
-      if (ack.accepted) ack.sessionLost = true;
     }
+    const recent = trimHistory(history);
+    return this.adopt(await this.emit('chat:send', { message, params, ...(recent.length > 0 ? { history: recent } : {}) }));
+  }
+
+  adopt(ack) {
     if (ack.accepted) this.sessionId = ack.sessionId;
     return ack;
   }
@@ -73,7 +83,10 @@ export class ChatClient extends EventTarget {
     return this.emit('chat:cancel', { requestId });
   }
 
-  /** Forgets the conversation on the server (a new session starts with the next message). */
+  /**
+   * Forgets the conversation on the server: the next message starts a new session (seeded with the
+   * page's history), for when the page's conversation and the server's could differ.
+   */
   async reset() {
     const sessionId = this.sessionId;
     this.sessionId = undefined;
@@ -92,4 +105,12 @@ export class ChatClient extends EventTarget {
   dispatch(type, detail) {
     this.dispatchEvent(new CustomEvent(type, { detail }));
   }
+}
+
+/** The most recent turns that fit one packet, cut on a user turn so that they still alternate. */
+function trimHistory(history) {
+  let recent = history.slice(-MAX_HISTORY_TURNS);
+  const size = (turns) => new TextEncoder().encode(JSON.stringify(turns)).length;
+  while (recent.length > 0 && size(recent) > MAX_HISTORY_BYTES) recent = recent.slice(2);
+  return recent;
 }

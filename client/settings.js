@@ -2,12 +2,11 @@
 // panel, kept in localStorage, turned into the `params` of chat:send.
 
 const STORAGE_KEY = 'demi.settings.v1';
-// The page's own defaults. Temperature and top-p are the server's (fetchServerDefaults), so the two
-// cannot drift apart; max tokens becomes the model's once /health names it.
-// The critic chooses by default: on DailyDialog validation it raised F1 over plain sampling (README,
-// Chat server) for ~0.5 s of waiting, at the cost of word-by-word streaming.
-const PAGE_DEFAULTS = { maxTokens: 64, seed: '', rerank: true };
-/** Candidates sampled when the critic chooses: the gain flattens beyond this, the latency does not. */
+// The page's own defaults. Temperature, top-p and whether the critic chooses are the server's
+// (fetchServerDefaults), so that the page and the API decode alike; max tokens becomes the model's
+// once /health names it.
+const PAGE_DEFAULTS = { maxTokens: 64, seed: '' };
+/** Candidates when the server's default is off but the critic is asked to choose (the server's own default count). */
 const RERANK_CANDIDATES = 8;
 
 /**
@@ -34,7 +33,11 @@ export class Settings {
     this.maxTokens = form.querySelector('#max-tokens');
     this.seed = form.querySelector('#seed');
     this.rerank = form.querySelector('#rerank');
-    this.defaults = { ...PAGE_DEFAULTS, temperature: serverDefaults.temperature, topP: serverDefaults.topP };
+    // rerank is unknown until the server has loaded its model: then the model's critic decides (setModelLimits)
+    const rerank = serverDefaults.rerank;
+    this.defaults = { ...PAGE_DEFAULTS, temperature: serverDefaults.temperature, topP: serverDefaults.topP, rerank: rerank === undefined ? undefined : rerank > 1 };
+    this.candidates = rerank > 1 ? rerank : RERANK_CANDIDATES;
+    form.querySelector('#rerank-help').textContent = `Samples ${this.candidates} replies and keeps the one the model's DEMI critic finds most related to the conversation. The reply then appears whole instead of word by word.`;
     this.load();
     form.addEventListener('input', () => {
       this.render();
@@ -46,6 +49,10 @@ export class Settings {
   /** Adopts the model's limits: the default and largest max tokens, and whether it has a critic to rerank with. */
   setModelLimits({ maxResponseTokens, maxTokensLimit, demiCritic }) {
     this.rerank.disabled = !demiCritic;
+    if (this.defaults.rerank === undefined) {
+      this.defaults.rerank = demiCritic;
+      if (this.stored?.rerank === undefined) this.rerank.checked = demiCritic;
+    }
     if (!demiCritic) this.rerank.checked = false;
     this.maxTokens.max = String(maxTokensLimit);
     this.defaults.maxTokens = maxResponseTokens;
@@ -67,8 +74,9 @@ export class Settings {
     };
     const seed = this.seed.value.trim();
     if (seed !== '' && Number.isInteger(Number(seed))) params.seed = Number(seed);
-    // reranking chooses among sampled replies; at temperature 0 there is only one
-    if (this.rerank.checked && !this.rerank.disabled && params.temperature > 0) params.rerank = RERANK_CANDIDATES;
+    // Always explicit, so that the page decodes as its settings say whatever the server's default.
+    // Reranking chooses among sampled replies; at temperature 0 there is only one.
+    params.rerank = this.rerank.checked && !this.rerank.disabled && params.temperature > 0 ? this.candidates : 0;
     return params;
   }
 

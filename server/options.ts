@@ -1,6 +1,7 @@
 /** The server's options (zod-validated; `demi serve` flags map onto them). */
 import { z } from 'zod';
 import { ServerError } from './errors.js';
+import { MAX_RERANK } from './params.js';
 
 const rate = (burst: number, perSecond: number) => z.object({
   burst: z.number().int().min(1).default(burst),
@@ -43,6 +44,11 @@ export const ServerOptionsSchema = z.object({
     maxTurns: z.number().int().min(2).default(64),
     idleMs: z.number().int().min(1000).default(60 * 60 * 1000),
   }).default({}),
+  /**
+   * DEMI rerank candidates of a request that does not choose (web page and OpenAI route alike); 0
+   * or 1 = off. Absent: params.ts's DEFAULT_RERANK for a model with a critic, else off.
+   */
+  rerank: z.number().int().min(0).max(MAX_RERANK).optional(),
   /** TF.js backend for the workers (tensorflow-gpu | tensorflow | native | wasm | cpu); default auto. */
   backend: z.string().optional(),
   /** On shutdown, running replies get this long to finish before they are cancelled. */
@@ -60,12 +66,17 @@ export interface MessageLimits {
   maxMessageBytes: number;
 }
 
-/** Checks one turn's text: non-empty, within the byte limit; returns it trimmed. */
-export function checkMessage(text: string, limits: MessageLimits, param = 'message'): string {
+/** Checks a turn's size only: a model turn of history may be empty (a reply can be). */
+export function checkTurnBytes(text: string, limits: MessageLimits, param: string): void {
   const bytes = Buffer.byteLength(text, 'utf8');
   if (bytes > limits.maxMessageBytes) {
     throw new ServerError('payload_too_large', `${param} is ${bytes} bytes; the limit is ${limits.maxMessageBytes} bytes: send a shorter message`, param);
   }
+}
+
+/** Checks one turn's text: non-empty, within the byte limit; returns it trimmed. */
+export function checkMessage(text: string, limits: MessageLimits, param = 'message'): string {
+  checkTurnBytes(text, limits, param);
   const trimmed = text.trim();
   if (trimmed.length === 0) throw new ServerError('invalid_request', `${param} is empty: type something to say`, param);
   return trimmed;

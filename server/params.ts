@@ -11,6 +11,8 @@
  * `rerank: n` (n >= 2) is DEMI rerank (docs/ARCHITECTURE.md §6): n replies are sampled together and
  * the one the model's DEMI critic scores highest with the conversation is returned, whole (nothing
  * streams before the choice). It needs a sampling temperature and a model trained with a critic.
+ * The server has one default for it (`demi serve --rerank N`, else 8 when the model has a critic),
+ * so that the web page and the OpenAI route decode alike unless a request says otherwise.
  */
 import { randomInt } from 'node:crypto';
 import { z } from 'zod';
@@ -19,12 +21,14 @@ import { ServerError } from './errors.js';
 import type { ModelInfo } from './model-info.js';
 
 /**
- * The defaults that do not depend on the model (maxTokens does, and a missing seed is drawn per
- * request). The web client reads them from GET /params, so this is their one definition.
+ * The defaults that do not depend on the model (maxTokens and rerank do, and a missing seed is drawn
+ * per request). The web client reads them from GET /params, so this is their one definition.
  */
 export const DEFAULT_PARAMS = {
-  temperature: 0.7, topP: 0.9, topK: 0, minTokens: 0, repetitionPenalty: 1, noRepeatNgramSize: 0, rerank: 0,
+  temperature: 0.7, topP: 0.9, topK: 0, minTokens: 0, repetitionPenalty: 1, noRepeatNgramSize: 0,
 } as const satisfies Partial<ResolvedParams>;
+/** Candidates the critic chooses among when `--rerank` is not given: the gain flattens beyond this, the latency does not. */
+export const DEFAULT_RERANK = 8;
 export const MAX_STOP_STRINGS = 4;
 export const MAX_STOP_LENGTH = 64;
 /** Candidates are decoded as one batch: more than this costs more latency than it buys. */
@@ -48,6 +52,15 @@ export const ChatParamsSchema = z.object({
 
 export type ChatParams = z.infer<typeof ChatParamsSchema>;
 
+/**
+ * The server's default `rerank` for a model: `configured` (`demi serve --rerank`), else
+ * DEFAULT_RERANK; always 0 for a model without a critic, which could not serve any request otherwise.
+ */
+export function serverRerank(configured: number | undefined, model: Pick<ModelInfo, 'demiCritic'>): number {
+  const n = configured ?? DEFAULT_RERANK;
+  return model.demiCritic && n > 1 ? n : 0;
+}
+
 /** Every parameter decided: what the worker decodes with (and the seed a client may reuse). */
 export type ResolvedParams = Required<ChatParams>;
 
@@ -55,7 +68,8 @@ export type ResolvedParams = Required<ChatParams>;
  * Fills defaults and checks the limits that depend on the model. A request without a seed gets a
  * fresh random one (so replies vary), reported back so that the reply can be reproduced.
  */
-export function resolveParams(params: ChatParams, model: Pick<ModelInfo, 'maxResponseTokens' | 'maxTokensLimit' | 'demiCritic'>, paramPrefix = ''): ResolvedParams {
+export function resolveParams(params: ChatParams, model: Pick<ModelInfo, 'maxResponseTokens' | 'maxTokensLimit' | 'demiCritic'>, paramPrefix = '',
+  defaultRerank = 0): ResolvedParams {
   const maxTokens = params.maxTokens ?? Math.min(model.maxResponseTokens, model.maxTokensLimit);
   if (maxTokens > model.maxTokensLimit) {
     throw new ServerError('invalid_request',
@@ -67,8 +81,9 @@ export function resolveParams(params: ChatParams, model: Pick<ModelInfo, 'maxRes
     throw new ServerError('invalid_request', `minTokens (${minTokens}) exceeds maxTokens (${maxTokens}): lower minTokens or raise maxTokens`, `${paramPrefix}minTokens`);
   }
   const temperature = params.temperature ?? DEFAULT_PARAMS.temperature;
-  // 1 candidate is no choice: the same as off
-  const rerank = params.rerank !== undefined && params.rerank > 1 ? params.rerank : DEFAULT_PARAMS.rerank;
+  // 1 candidate is no choice: the same as off. The server's default gives way to greedy decoding
+  // (a request asking for temperature 0 did not ask for a choice); an explicit rerank does not.
+  const rerank = params.rerank !== undefined ? (params.rerank > 1 ? params.rerank : 0) : temperature > 0 ? defaultRerank : 0;
   if (rerank > 0 && !model.demiCritic) {
     throw new ServerError('invalid_request', 'rerank needs a DEMI critic, and this model was trained without one (lambda = 0): leave rerank out', `${paramPrefix}rerank`);
   }

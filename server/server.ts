@@ -20,6 +20,7 @@ import type { ModelInfo } from './model-info.js';
 import { ServerOptionsSchema, type ServerOptions, type ServerOptionsInput } from './options.js';
 import { Scheduler } from './scheduler.js';
 import { ServerMetrics } from './metrics.js';
+import { serverRerank } from './params.js';
 import { SessionStore } from './sessions.js';
 import { ChatService } from './chat-service.js';
 import { attachChatSocket } from './socket/chat-socket.js';
@@ -65,6 +66,7 @@ export async function startServer(input: ServerOptionsInput): Promise<RunningSer
   const access = new AccessPolicy(options);
   const inFlight = new Set<Response>();
   const modelInfo = () => pool.info;
+  const defaultRerank = () => (pool.info ? serverRerank(options.rerank, pool.info) : options.rerank);
   let shuttingDown = false;
 
   metrics.queueDepth.collect(() => scheduler.depth);
@@ -75,7 +77,7 @@ export async function startServer(input: ServerOptionsInput): Promise<RunningSer
   const limits = { maxMessageBytes: options.maxMessageBytes };
   const app = createApp(
     { limits, maxBodyBytes: options.maxBodyBytes, httpRate: options.httpRate, access },
-    { pool, scheduler, sessions, chat, metrics, modelInfo, startedAt, shuttingDown: () => shuttingDown, inFlight },
+    { pool, scheduler, sessions, chat, metrics, modelInfo, defaultRerank, startedAt, shuttingDown: () => shuttingDown, inFlight },
   );
   const http: HttpServer = createServer(app);
   const io = new SocketServer(http, {
@@ -90,7 +92,7 @@ export async function startServer(input: ServerOptionsInput): Promise<RunningSer
   metrics.socketConnections.collect(() => io.of('/').sockets.size);
   attachChatSocket(io, {
     limits, socketRate: options.socketRate, connectionRate: options.connectionRate, maxPendingPerSocket: options.maxPendingPerSocket,
-  }, { chat, sessions, modelInfo, access, shuttingDown: () => shuttingDown });
+  }, { chat, sessions, modelInfo, defaultRerank: () => defaultRerank() ?? 0, access, shuttingDown: () => shuttingDown });
 
   await new Promise<void>((resolve, reject) => {
     const onError = (err: Error) => {
@@ -111,7 +113,10 @@ export async function startServer(input: ServerOptionsInput): Promise<RunningSer
   if (warning) log.warn(warning);
 
   const ready = pool.ready.then((info) => {
-    log.info({ model: info.id, backend: info.backend.name, parameters: info.parameters, loadMs: info.loadMs }, 'model loaded');
+    log.info({ model: info.id, backend: info.backend.name, parameters: info.parameters, loadMs: info.loadMs, rerank: serverRerank(options.rerank, info) }, 'model loaded');
+    if (options.rerank !== undefined && options.rerank > 1 && !info.demiCritic) {
+      log.warn(`--rerank ${options.rerank} is ignored: this model was trained without a DEMI critic, so replies are sampled once`);
+    }
     return info;
   });
   ready.catch((err: Error) => log.error({ err: err.message }, 'the model failed to load'));

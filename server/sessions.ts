@@ -35,13 +35,14 @@ export class SessionStore {
     return this.sessions.size;
   }
 
-  create(): Session {
+  /** A new session; `turns` (a client's own copy of the conversation) seeds its history. */
+  create(turns: readonly string[] = []): Session {
     this.expire();
     while (this.sessions.size >= this.options.maxSessions) {
       const oldest = [...this.sessions.values()].find((s) => !s.activeRequest) ?? this.sessions.values().next().value!;
       this.sessions.delete(oldest.id);
     }
-    const session: Session = { id: `ses_${randomUUID()}`, turns: [], activeRequest: undefined, epoch: 0, lastUsed: this.now() };
+    const session: Session = { id: `ses_${randomUUID()}`, turns: turns.slice(-this.options.maxTurns), activeRequest: undefined, epoch: 0, lastUsed: this.now() };
     this.sessions.set(session.id, session);
     return session;
   }

@@ -33,6 +33,8 @@ export interface AppDeps extends Omit<HealthDeps, 'limits'> {
   chat: ChatService;
   metrics: ServerMetrics;
   modelInfo: () => ModelInfo | undefined;
+  /** `rerank` of a request that does not set it, for the loaded model; undefined while none is loaded and --rerank was not given. */
+  defaultRerank: () => number | undefined;
   /** Responses not yet finished (shutdown waits for the last answers to be written). */
   inFlight: Set<Response>;
 }
@@ -108,7 +110,9 @@ export function createApp(options: AppOptions, deps: AppDeps): express.Express {
 
   // The web client's settings start from these: one definition of the defaults, not a copy per side.
   app.get('/params', (_req, res) => {
-    res.json({ defaults: DEFAULT_PARAMS });
+    const rerank = deps.defaultRerank();
+    res.setHeader('Cache-Control', 'no-store');
+    res.json({ defaults: { ...DEFAULT_PARAMS, ...(rerank !== undefined ? { rerank } : {}) } });
   });
 
   const limiter = new KeyedRateLimiter(options.httpRate);
@@ -141,7 +145,9 @@ export function createApp(options: AppOptions, deps: AppDeps): express.Express {
   app.get('/v1/models/:id', modelsHandler(deps.modelInfo));
   // strict: false, so that `null` or `"hi"` reach the handler's "must be a JSON object" rather than a parse error
   app.post('/v1/chat/completions', rateLimit, jsonOnly, express.json({ limit: options.maxBodyBytes, type: () => true, strict: false }),
-    chatCompletionsHandler({ chat: deps.chat, limits: options.limits, modelInfo: deps.modelInfo, address: addressOf }));
+    chatCompletionsHandler({
+      chat: deps.chat, limits: options.limits, modelInfo: deps.modelInfo, address: addressOf, defaultRerank: () => deps.defaultRerank() ?? 0,
+    }));
   app.all('/v1/{*rest}', (req, res) => {
     sendOpenAiError(res, new ServerError('not_found', `no route ${req.method} ${req.path.slice(0, 100)}: this server offers GET /v1/models and POST /v1/chat/completions`));
   });

@@ -24,6 +24,8 @@ export interface ChatCompletionsDeps {
   address: (req: Request) => string;
   limits: MessageLimits;
   modelInfo: () => ModelInfo | undefined;
+  /** `rerank` of a request that does not set it (the server's one default, for a loaded model). */
+  defaultRerank: () => number;
 }
 
 const usageOf = (u: Usage) => ({ prompt_tokens: u.promptTokens, completion_tokens: u.completionTokens, total_tokens: u.totalTokens });
@@ -37,7 +39,7 @@ export function chatCompletionsHandler(deps: ChatCompletionsDeps) {
       parsed = parseChatCompletion(req.body, deps.limits);
       info = deps.modelInfo();
       if (!info) throw new ServerError('not_ready', 'the model is still loading: retry in a few seconds (GET /health says when it is ready)');
-      params = resolveParams(parsed.params, info);
+      params = resolveParams(parsed.params, info, '', deps.defaultRerank());
     } catch (err) {
       const error = asServerError(err);
       deps.chat.rejected('openai', error.code);

@@ -2,7 +2,7 @@
  * The socket.io chat protocol (docs/ARCHITECTURE.md §8):
  *
  *   client -> server
- *     chat:send     {sessionId?, message, params?}   ack {accepted: true, requestId, sessionId, queuePosition}
+ *     chat:send     {sessionId?, message, params?, history?}   ack {accepted: true, requestId, sessionId, queuePosition}
  *                                                     or  {accepted: false, error: {code, message, param?}}
  *                   (sent without an ack function: chat:accepted carries the same object, chat:error the error)
  *     chat:cancel   {requestId}                       ack {ok: true} or {ok: false, error}
@@ -13,7 +13,9 @@
  *     chat:error    {requestId?, sessionId?, code, message}
  *
  * Every accepted request ends with exactly one chat:done or chat:error. Without sessionId a new
- * session starts (its id comes back in the ack). A session runs one reply at a time. A disconnect
+ * session starts (its id comes back in the ack); `history` (alternating user / model turns, the
+ * model's last) seeds it, so that a client that keeps the conversation itself (the web page, after a
+ * reload, an edit or a server restart) makes the server see exactly what it shows. A session runs one reply at a time. A disconnect
  * cancels the socket's requests; the session's history stays for a reconnect.
  *
  * The handshake needs `auth: {apiKey}` when the server has a key (refused with `invalid_api_key`)
@@ -31,7 +33,7 @@ import { describeIssues, log } from '../../core/index.js';
 import { clientAddress, MISSING_KEY, type AccessPolicy } from '../access.js';
 import { asServerError, ServerError } from '../errors.js';
 import type { Job, Sink } from '../job.js';
-import { checkMessage, type MessageLimits } from '../options.js';
+import { checkMessage, checkTurnBytes, type MessageLimits } from '../options.js';
 import type { ModelInfo } from '../model-info.js';
 import { resolveParams, ChatParamsSchema } from '../params.js';
 import { KeyedRateLimiter, TokenBucket, type RateLimit } from '../rate-limit.js';
@@ -56,6 +58,8 @@ export interface ChatSocketDeps {
   sessions: SessionStore;
   /** The model's facts, once loaded. */
   modelInfo: () => ModelInfo | undefined;
+  /** `rerank` of a request that does not set it (the server's one default, for a loaded model). */
+  defaultRerank: () => number;
 }
 
 type Ack = (response: unknown) => void;
@@ -133,16 +137,24 @@ function handleSocket(socket: Socket, options: ChatSocketOptions, deps: ChatSock
     try {
       const parsed = ChatSendSchema.safeParse(payload);
       if (!parsed.success) {
-        throw new ServerError('invalid_request', `chat:send needs {sessionId?: string, message: string, params?: {...}}: ${describeIssues(parsed.error.issues)}`);
+        throw new ServerError('invalid_request', `chat:send needs {sessionId?: string, message: string, params?: {...}, history?: string[]}: ${describeIssues(parsed.error.issues)}`);
       }
+      const { history } = parsed.data;
+      if (history && parsed.data.sessionId) {
+        throw new ServerError('invalid_request', 'chat:send takes either sessionId (continue that session) or history (start a new session with it), not both', 'history');
+      }
+      if (history && history.length % 2 !== 0) {
+        throw new ServerError('invalid_request', `history must alternate user and model turns and end with the model's (got ${history.length} turns): the new message is the user's next turn`, 'history');
+      }
+      history?.forEach((turn, i) => checkTurnBytes(turn, options.limits, `history[${i}]`));
       const info = deps.modelInfo();
       if (!info) throw new ServerError('not_ready', 'the model is still loading: retry in a few seconds');
       const message = checkMessage(parsed.data.message, options.limits);
       if (pending.size >= options.maxPendingPerSocket) {
         throw new ServerError('too_many_pending', `this connection already has ${pending.size} replies queued or running (at most ${options.maxPendingPerSocket}): wait for one to finish or cancel it`);
       }
-      const params = resolveParams(parsed.data.params ?? {}, info, 'params.');
-      const session = parsed.data.sessionId ? sessions.get(parsed.data.sessionId) : sessions.create();
+      const params = resolveParams(parsed.data.params ?? {}, info, 'params.', deps.defaultRerank());
+      const session = parsed.data.sessionId ? sessions.get(parsed.data.sessionId) : sessions.create(history);
       if (session.activeRequest) {
         throw new ServerError('session_busy', `a reply is still being generated in this session (request ${session.activeRequest}): wait for chat:done or send chat:cancel first`, 'sessionId');
       }
@@ -233,6 +245,8 @@ export const ChatSendSchema = z.object({
   sessionId: id.optional(),
   message: z.string(),
   params: ChatParamsSchema.optional(),
+  /** More than the sessions keep is cut from the front; the packet size limit bounds it first. */
+  history: z.array(z.string()).max(1024).optional(),
 }).strict();
 
 export const ChatCancelSchema = z.object({ requestId: id }).strict();

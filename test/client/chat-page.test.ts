@@ -6,16 +6,15 @@
  * kept. Screenshots (desktop and phone) are written to
  * DEMI_SCREENSHOT_DIR (default: <tmp>/demi-client-screenshots) for a person to look at.
  */
-import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { cpSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { chromium, type Browser, type Page } from 'playwright-core';
+import type { Browser, Page } from 'playwright-core';
 import type { RunningServer } from '../../server/index.js';
 import { testModelDir } from '../server/model-fixture.js';
 import { startTestServer } from '../server/helpers.js';
+import { eventually, launchChromium, SHOTS } from './browser.js';
 
-const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
-const SHOTS = process.env.DEMI_SCREENSHOT_DIR ?? join(tmpdir(), 'demi-client-screenshots');
 const LICENSE = 'Trained on DailyDialog (Li et al., 2017), licensed CC BY-NC-SA 4.0: non-commercial use, share alike.';
 
 let server: RunningServer;
@@ -24,22 +23,17 @@ let browser: Browser;
 const KEY = 'sk-page-test-42';
 
 beforeAll(async () => {
-  if (!existsSync(CHROMIUM)) throw new Error(`no Chromium at ${CHROMIUM}: install Debian's chromium package (apt-get install chromium) or set CHROMIUM_PATH`);
   // The test model with a licence note, as a DailyDialog-trained checkpoint carries.
   const modelDir = join(mkdtempSync(join(tmpdir(), 'demi-client-model-')), 'dailydialog-best');
   cpSync(await testModelDir(), modelDir, { recursive: true });
   const config = JSON.parse(readFileSync(join(modelDir, 'config.json'), 'utf8'));
   writeFileSync(join(modelDir, 'config.json'), JSON.stringify({ ...config, license: LICENSE }));
   [server, keyed, browser] = await Promise.all([
-    startTestServer({ modelDir }),
+    // rerank: undefined: the server's own default (the test helper turns it off), as `demi serve` runs
+    startTestServer({ modelDir, rerank: undefined }),
     startTestServer({ apiKey: KEY }),
-    chromium.launch({
-      executablePath: CHROMIUM,
-      args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
-      timeout: 30_000,
-    }),
+    launchChromium(),
   ]);
-  mkdirSync(SHOTS, { recursive: true });
 }, 90_000);
 
 afterAll(async () => {
@@ -74,19 +68,11 @@ async function watchStreaming(page: Page): Promise<void> {
   });
 }
 
-/** Polls `check` until it holds (Playwright's auto-waiting matchers are not jest's). */
-async function eventually(what: string, check: () => Promise<boolean>, ms = 10_000): Promise<void> {
-  const deadline = Date.now() + ms;
-  while (!(await check())) {
-    if (Date.now() > deadline) throw new Error(`timed out after ${ms} ms waiting until ${what}`);
-    await new Promise((r) => setTimeout(r, 25));
-  }
-}
-
 async function apiReply(messages: { role: string; content: string }[], seed: number, maxTokens: number, rerank?: number): Promise<string> {
   const response = await fetch(`${server.url}/v1/chat/completions`, {
     method: 'POST', headers: { 'content-type': 'application/json' },
-    body: JSON.stringify({ messages, seed, temperature: 0.7, top_p: 0.9, max_tokens: maxTokens, ...(rerank ? { rerank } : {}) }),
+    // explicit: the server's default reranks, the page's settings may not
+    body: JSON.stringify({ messages, seed, temperature: 0.7, top_p: 0.9, max_tokens: maxTokens, rerank: rerank ?? 0 }),
   });
   return (await response.json()).choices[0].message.content;
 }

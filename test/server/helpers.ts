@@ -9,8 +9,12 @@ import { testModelDir } from './model-fixture.js';
 
 export const HOST = '127.0.0.1';
 
+/**
+ * The server tests check plain sampling (streaming word by word, cancellation within a token), so
+ * their servers do not rerank by default; `rerank: undefined` gives the server's own default.
+ */
 export async function startTestServer(options: Partial<ServerOptionsInput> = {}, waitReady = true): Promise<RunningServer> {
-  const server = await startServer({ modelDir: await testModelDir(), shutdownGraceMs: 1000, ...options, host: HOST, port: 0 });
+  const server = await startServer({ modelDir: await testModelDir(), shutdownGraceMs: 1000, rerank: 0, ...options, host: HOST, port: 0 });
   if (waitReady) await server.ready;
   return server;
 }

@@ -109,7 +109,8 @@ async function plainClient(url: string): Promise<Final> {
 
 test('SIGTERM: 20 clients mid-stream and queued (socket, OpenAI streaming and not) each get a final answer; exit 0', async () => {
   const model = await testModelDir();
-  const server = runCli(['serve', '--model', model, '--host', '127.0.0.1', '--port', '0', '--workers', '2', '--shutdown-grace', '0.3', '--max-pending-per-ip', '20']);
+  // --rerank 0: the running replies must stream (a reranked one arrives whole, at its end)
+  const server = runCli(['serve', '--model', model, '--host', '127.0.0.1', '--port', '0', '--workers', '2', '--shutdown-grace', '0.3', '--max-pending-per-ip', '20', '--rerank', '0']);
   try {
     const url = await readyUrl(server.out, () => server.child.exitCode === null);
     const finals: Promise<Final>[] = [];
