@@ -15,6 +15,9 @@ const HELP = `usage: demi serve --model DIR [options]
   --host HOST          address to listen on (default 127.0.0.1: this machine only)
   --port N             port (default 8080; 0 picks a free one)
   --workers N          generation worker threads, each with its own copy of the model (default 1)
+  --processes N        server processes sharing the port (node:cluster; default 1), each with its own
+                       --workers threads, queue and sessions; a socket.io client stays on one process,
+                       HTTP requests go round-robin; /health and /metrics describe the process answering
   --max-queue N        requests that may wait for a worker; more get 'overloaded' / HTTP 429 (default 32)
   --max-message-bytes N  longest chat message accepted (default 4096)
   --rerank N           DEMI rerank by default: sample N replies and send the one the model's DEMI critic
@@ -36,7 +39,7 @@ export const DEFAULT_MODEL = join(dirname(fileURLToPath(import.meta.url)), '..',
 
 export async function serveCommand(argv: string[]): Promise<number | void> {
   const args = parseArgs(argv, {
-    values: ['model', 'host', 'port', 'workers', 'max-queue', 'max-message-bytes', 'backend', 'api-key', 'allowed-hosts', 'max-pending-per-ip', 'shutdown-grace', 'rerank'],
+    values: ['model', 'host', 'port', 'workers', 'processes', 'max-queue', 'max-message-bytes', 'backend', 'api-key', 'allowed-hosts', 'max-pending-per-ip', 'shutdown-grace', 'rerank'],
     switches: ['help'],
     command: 'serve',
   });
@@ -59,9 +62,12 @@ export async function serveCommand(argv: string[]): Promise<number | void> {
   if (rerank !== undefined && (rerank < 0 || rerank > 16)) throw new CliError(`--rerank must be 0 (off) to 16 candidates, got '${args.values.rerank}'`);
   if (grace !== undefined && grace < 0) throw new CliError(`--shutdown-grace must be 0 or more seconds, got '${args.values['shutdown-grace']}'`);
 
-  const { startServer } = await import('../server/index.js');
+  const processes = args.values.processes !== undefined ? intFlag(args, 'processes')! : 1;
+  if (processes < 1 || processes > 64) throw new CliError(`--processes must be 1 to 64, got '${args.values.processes}'`);
+
+  const { isClusterWorker, runClusterWorker, startClusterPrimary, startServer } = await import('../server/index.js');
   // a ServerOptionsError is a DemiError: demi prints it as a user mistake
-  const server = await startServer({
+  const options = {
     modelDir,
     ...(args.values.host !== undefined ? { host: args.values.host } : {}),
     ...(args.values.port !== undefined ? { port: intFlag(args, 'port') } : {}),
@@ -74,7 +80,14 @@ export async function serveCommand(argv: string[]): Promise<number | void> {
     ...(args.values['max-pending-per-ip'] !== undefined ? { maxPendingPerIp: intFlag(args, 'max-pending-per-ip') } : {}),
     ...(rerank !== undefined ? { rerank } : {}),
     ...(grace !== undefined ? { shutdownGraceMs: Math.round(grace * 1000) } : {}),
-  });
+  };
+  if (isClusterWorker()) {
+    // a process forked by the primary below, running this same command line: the primary reports
+    await runClusterWorker(options);
+    return new Promise<never>(() => undefined);
+  }
+  if (processes > 1) return servePrimary(processes, options.host ?? '127.0.0.1', options.port ?? 8080, modelDir, startClusterPrimary);
+  const server = await startServer(options);
 
   let stopping = false;
   const stop = (signal: string) => {
@@ -102,4 +115,34 @@ export async function serveCommand(argv: string[]): Promise<number | void> {
   }
   // Keep running until a signal closes the server.
   await new Promise<never>(() => undefined);
+}
+
+async function servePrimary(processes: number, host: string, port: number, modelDir: string,
+  start: typeof import('../server/index.js').startClusterPrimary): Promise<never> {
+  const cluster = await start({ processes, host, port });
+  let stopping = false;
+  const stop = (signal: string) => {
+    if (stopping) {
+      console.error(`demi serve: ${signal} again, exiting now`);
+      cluster.kill();
+      process.exit(130);
+    }
+    stopping = true;
+    console.error(`demi serve: ${signal}: finishing running replies in ${processes} processes, then exiting (press Ctrl-C again to exit at once)`);
+    void cluster.close().then((code) => process.exit(code));
+  };
+  process.on('SIGINT', () => stop('SIGINT'));
+  process.on('SIGTERM', () => stop('SIGTERM'));
+
+  console.log(`demi serve: listening on ${cluster.url} with ${processes} processes (loading the model from ${modelDir})`);
+  try {
+    const ready = await cluster.ready;
+    const info = ready[0]!;
+    console.log(`demi serve: ready: ${info.id}, ${info.parameters.toLocaleString('en')} parameters, backend ${info.backend}, ${processes} processes (pids ${ready.map((r) => r.pid).join(', ')}). Chat at ${cluster.url}/ - OpenAI base URL ${cluster.url}/v1`);
+  } catch (err) {
+    stopping = true;
+    await cluster.close();
+    throw new CliError(`the model at ${modelDir} could not be loaded: ${(err as Error).message}`);
+  }
+  return new Promise<never>(() => undefined);
 }

@@ -51,7 +51,15 @@ async function until(check: () => boolean, timeoutMs: number): Promise<void> {
   while (!check() && Date.now() < deadline) await new Promise((r) => setTimeout(r, 10));
 }
 
-export async function startServer(input: ServerOptionsInput): Promise<RunningServer> {
+/**
+ * How a server process receives its connections when it does not listen itself: a cluster worker
+ * (`cluster.ts`) is handed them by the primary, which owns the port; `attach` wires socket.io for that.
+ */
+export interface EmbeddedListener {
+  attach(io: SocketServer): void;
+}
+
+export async function startServer(input: ServerOptionsInput, embedded?: EmbeddedListener): Promise<RunningServer> {
   const parsed = ServerOptionsSchema.safeParse(input);
   if (!parsed.success) throw new ServerOptionsError(`invalid server options: ${describeIssues(parsed.error.issues)}`);
   const options = parsed.data;
@@ -94,7 +102,8 @@ export async function startServer(input: ServerOptionsInput): Promise<RunningSer
     limits, socketRate: options.socketRate, connectionRate: options.connectionRate, maxPendingPerSocket: options.maxPendingPerSocket,
   }, { chat, sessions, modelInfo, defaultRerank: () => defaultRerank() ?? 0, access, shuttingDown: () => shuttingDown });
 
-  await new Promise<void>((resolve, reject) => {
+  if (embedded) embedded.attach(io);
+  else await new Promise<void>((resolve, reject) => {
     const onError = (err: Error) => {
       void pool.terminate();
       reject(new ServerOptionsError(`cannot listen on ${options.host}:${options.port}: ${err.message}`));
@@ -105,10 +114,10 @@ export async function startServer(input: ServerOptionsInput): Promise<RunningSer
       resolve();
     });
   });
-  const { port } = http.address() as AddressInfo;
+  const port = embedded ? options.port : (http.address() as AddressInfo).port;
   const host = options.host.includes(':') ? `[${options.host}]` : options.host;
   const url = `http://${host}:${port}`;
-  log.info({ url, model: options.modelDir, workers: options.workers }, 'listening; loading the model');
+  log.info({ url, model: options.modelDir, workers: options.workers, pid: process.pid }, embedded ? 'serving connections handed over by the primary; loading the model' : 'listening; loading the model');
   const warning = exposureWarning(options);
   if (warning) log.warn(warning);
 

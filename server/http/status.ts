@@ -44,6 +44,8 @@ export function healthHandler(deps: HealthDeps) {
       limits: deps.limits,
       sessions: deps.sessions.size,
       workers: pool.workers.map((w, i) => ({ index: i, state: w.state, busy: w.busyWith !== undefined, memory: stats[i] })),
+      // with --processes N each process answers for itself: the pid tells which one did
+      pid: process.pid,
       uptimeS,
     });
   };
