@@ -19,6 +19,7 @@
 import {
   closeSync, existsSync, fsyncSync, mkdirSync, openSync, readdirSync, renameSync, rmSync, statSync, writeFileSync,
 } from 'node:fs';
+import { open, rename, rm, type FileHandle } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import { log } from './log.js';
 
@@ -168,6 +169,33 @@ export function writeFileAtomically(path: string, data: string | Uint8Array): vo
     throw err;
   }
   flush(dirname(path));
+}
+
+/**
+ * Streams a file into place: `write` fills a temporary sibling, which is flushed and closed; `check`
+ * (optional) may then reject what was written by throwing; a rename puts it at `path`. On any failure
+ * the temporary is removed and `path` is left as it was, so no reader ever sees a partial file.
+ */
+export async function streamFileAtomically(path: string, write: (fh: FileHandle) => Promise<void>, check?: () => void): Promise<void> {
+  const tmp = siblingPath(path, 'tmp');
+  const fh = await open(tmp, 'wx');
+  let ok = false;
+  try {
+    await write(fh);
+    await fh.sync();
+    ok = true;
+  } finally {
+    await fh.close();
+    if (!ok) await rm(tmp, { force: true });
+  }
+  try {
+    check?.();
+    faultPoint('before-rename', path);
+    await rename(tmp, path);
+  } catch (err) {
+    await rm(tmp, { force: true });
+    throw err;
+  }
 }
 
 /**

@@ -15,7 +15,7 @@
 
 import { promises as fsp } from 'node:fs';
 import { endianness } from 'node:os';
-import { faultPoint, removeStaleTemporaries, siblingPath } from './atomic-dir.js';
+import { removeStaleTemporaries, streamFileAtomically } from './atomic-dir.js';
 import { SafetensorsCorruptError, SafetensorsDtypeError, SafetensorsInputError } from './errors.js';
 import { bfloat16ToFloat32Array, float16ToFloat32Array, float32ArrayToFloat16 } from './float16.js';
 
@@ -420,10 +420,7 @@ export async function writeSafetensors(
   const prepared = prepare(path, tensors);
   const head = buildHeader(path, prepared, metadata);
   removeStaleTemporaries(path);
-  const tmp = siblingPath(path, 'tmp');
-  const fh = await fsp.open(tmp, 'wx');
-  let ok = false;
-  try {
+  await streamFileAtomically(path, async (fh) => {
     await fh.write(head, 0, head.length);
     for (const t of prepared) {
       const b = t.bytes();
@@ -433,17 +430,5 @@ export async function writeSafetensors(
         done += bytesWritten;
       }
     }
-    await fh.sync();
-    faultPoint('before-rename', path);
-    ok = true;
-  } finally {
-    await fh.close();
-    if (!ok) await fsp.rm(tmp, { force: true });
-  }
-  try {
-    await fsp.rename(tmp, path);
-  } catch (e) {
-    await fsp.rm(tmp, { force: true });
-    throw e;
-  }
+  });
 }

@@ -117,9 +117,9 @@ float16-truncates  core/float16.ts
   +
   tests: test/core/safetensors.test.ts
 
-write-safetensors-in-place  core/safetensors.ts
-  - const tmp = siblingPath(path, 'tmp');\n  const fh = await fsp.open(tmp, 'wx');
-  + const tmp = path;\n  const fh = await fsp.open(tmp, 'w');
+write-safetensors-in-place  core/atomic-dir.ts
+  - const tmp = siblingPath(path, 'tmp');\n  const fh = await open(tmp, 'wx');
+  + const tmp = path;\n  const fh = await open(tmp, 'w');
   tests: test/core/safetensors.test.ts test/core/atomic-dir.test.ts
 
 # trainer

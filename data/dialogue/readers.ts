@@ -28,8 +28,7 @@ import { open, readFile } from 'node:fs/promises';
 import { basename } from 'node:path';
 import { createInterface } from 'node:readline';
 import { z } from 'zod';
-import { describeIssues } from '../../core/index.js';
-import { writeFileAtomically } from '../fetch/index.js';
+import { describeIssues, streamFileAtomically } from '../../core/index.js';
 import { DatasetFormatError } from '../errors.js';
 import { ZipArchive } from './archives.js';
 import { alternatingSpeaker, type Episode, type Turn } from './episodes.js';
@@ -236,7 +235,7 @@ export async function readJsonl(path: string): Promise<Episode[]> {
 
 /** Writes episodes as JSONL ({"id"?, "turns": [{speaker, text}]}), atomically (temp file + rename). */
 export async function writeJsonl(path: string, episodes: Iterable<Episode>): Promise<void> {
-  await writeFileAtomically(path, async (fh) => {
+  await streamFileAtomically(path, async (fh) => {
     let batch: string[] = [];
     for (const e of episodes) {
       const record = e.id === undefined ? { turns: e.turns } : { id: e.id, turns: e.turns };

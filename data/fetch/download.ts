@@ -9,16 +9,17 @@
  * (an atomic rename on one file system), so the cache never holds a partial or wrong file. When the
  * URL fails, the mirrors are tried in order. A verified file gets a small `.verified` stamp (hashes,
  * size, mtime) so later loads skip re-hashing a 2.6 GB archive. Every file data/ writes for later
- * reads (downloads, extracted members, corpora, decoded image sets) goes through
- * `writeFileAtomically`, for the same reason.
+ * reads (downloads, extracted members, corpora, decoded image sets) goes through core's
+ * `streamFileAtomically`, for the same reason.
  */
 
-import { createHash, randomBytes } from 'node:crypto';
+import { createHash } from 'node:crypto';
 import { createReadStream } from 'node:fs';
-import { type FileHandle, mkdir, open, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
+import { type FileHandle, mkdir, readFile, stat, writeFile } from 'node:fs/promises';
 import { homedir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { streamFileAtomically } from '../../core/index.js';
 import { ChecksumMismatchError, DownloadError } from '../errors.js';
 
 /** A file someone published, pinned by the checksum(s) they publish. At least one of sha256/md5. */
@@ -201,37 +202,6 @@ async function* bodyChunks(url: string): AsyncGenerator<Uint8Array | { total: nu
   }
 }
 
-/**
- * Writes `path` through a temporary file beside it (`<path>.partial-<pid>-<random>`) and a rename,
- * so that no reader ever sees a partial file: `write` fills the open file, which is then flushed;
- * `check` runs once it is closed and may throw to reject what was written. On any failure the
- * temporary file is removed and `path` is left as it was.
- */
-export async function writeFileAtomically(
-  path: string,
-  write: (fh: FileHandle) => Promise<void>,
-  check?: () => void,
-): Promise<void> {
-  const tmp = `${path}.partial-${process.pid}-${randomBytes(4).toString('hex')}`;
-  const fh = await open(tmp, 'wx');
-  let ok = false;
-  try {
-    await write(fh);
-    await fh.sync();
-    ok = true;
-  } finally {
-    await fh.close();
-    if (!ok) await rm(tmp, { force: true });
-  }
-  try {
-    check?.();
-  } catch (e) {
-    await rm(tmp, { force: true });
-    throw e;
-  }
-  await rename(tmp, path);
-}
-
 async function fetchTo(url: string, target: string, want: Expected, options: DownloadOptions): Promise<void> {
   const sums = checksums();
   let received = 0;
@@ -246,7 +216,7 @@ async function fetchTo(url: string, target: string, want: Expected, options: Dow
       } else total = item.total;
     }
   };
-  await writeFileAtomically(target, write, () => {
+  await streamFileAtomically(target, write, () => {
     const bad = mismatch(url, want, sums.digest());
     if (bad) throw bad;
   });

@@ -14,6 +14,5 @@ export {
   ensureDownloaded,
   hashFile,
   sha256File,
-  writeFileAtomically,
 } from './download.js';
 export { type TarEntry, type TarEntryType, type TarOptions, extractTar, fileBytes, readTarFile, tarEntries } from './tar.js';

@@ -14,7 +14,7 @@ import { mkdir, open } from 'node:fs/promises';
 import { basename, join } from 'node:path';
 import { createGunzip } from 'node:zlib';
 import { ArchiveFormatError } from '../errors.js';
-import { writeFileAtomically } from './download.js';
+import { streamFileAtomically } from '../../core/index.js';
 
 const BLOCK = 512;
 
@@ -291,7 +291,7 @@ export async function extractTar(
   for await (const entry of readTarFile(archive, options)) {
     if (entry.type !== 'file' || !want(entry.path)) continue;
     const final = join(destDir, basename(entry.path));
-    await writeFileAtomically(final, async (fh) => {
+    await streamFileAtomically(final, async (fh) => {
       for await (const piece of entry.chunks()) await fh.write(piece);
     });
     written.set(entry.path, final);

@@ -13,7 +13,8 @@
 import { createHash } from 'node:crypto';
 import { mkdir, open, readFile, readdir, stat } from 'node:fs/promises';
 import { join } from 'node:path';
-import { demiCacheDir, writeFileAtomically } from '../fetch/index.js';
+import { streamFileAtomically } from '../../core/index.js';
+import { demiCacheDir } from '../fetch/index.js';
 import { TokenizerLoadError } from '../errors.js';
 import { HfTokenizer, type HfTokenizerOptions } from './hf-tokenizer.js';
 import { SentencePieceTokenizer, type SentencePieceOptions } from './sentencepiece.js';
@@ -118,6 +119,6 @@ export async function pretrainedSentencePieceModel(
   if (existing && createHash('sha256').update(existing).digest('hex') === spec?.sha256) return path;
   const bytes = await pretrainedSentencePieceBytes(name);
   await mkdir(dir, { recursive: true });
-  await writeFileAtomically(path, (fh) => fh.writeFile(bytes));
+  await streamFileAtomically(path, (fh) => fh.writeFile(bytes));
   return path;
 }

@@ -9,7 +9,7 @@
 
 import { mkdir, readFile } from 'node:fs/promises';
 import { dirname } from 'node:path';
-import { writeFileAtomically } from '../fetch/index.js';
+import { streamFileAtomically } from '../../core/index.js';
 import { ImageDataError } from '../errors.js';
 
 /** N images of height x width x channels, uint8, NHWC (row-major, channels last), with labels. */
@@ -143,7 +143,7 @@ export async function writeImageSetFile(path: string, set: ImageSet): Promise<vo
   const labels = Buffer.alloc(4 * set.count);
   for (let i = 0; i < set.count; i++) labels.writeInt32LE(set.labels[i], 4 * i);
   await mkdir(dirname(path), { recursive: true });
-  await writeFileAtomically(path, (fh) => fh.writeFile(Buffer.concat([head, header, labels, set.images])));
+  await streamFileAtomically(path, (fh) => fh.writeFile(Buffer.concat([head, header, labels, set.images])));
 }
 
 /** Reads a file written by writeImageSetFile. */

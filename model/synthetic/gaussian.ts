@@ -110,21 +110,23 @@ export function sampleConditionalX(
  * log p(x | y(k)) / p(x | y(k-1)); with [0, size(k-1)) the optimal importance log-weights.
  * Used by the tests (estimators with the optimal critic plugged in) and as a reference.
  */
+/** pmi of the x row starting at xAt and the y row starting at yAt, over coordinates [from, to). */
+function pmi(xs: Float32Array, xAt: number, ys: Float32Array, yAt: number, rho: number, from: number, to: number): number {
+  const v = 1 - rho * rho;
+  let acc = -0.5 * (to - from) * Math.log(v);
+  for (let c = from; c < to; c++) {
+    const yc = ys[yAt + c];
+    const d = yc - rho * xs[xAt + c];
+    acc += -(d * d) / (2 * v) + (yc * yc) / 2;
+  }
+  return acc;
+}
+
 /** S[i][j] = pmi(x_j, y_i) over coordinates [from, to); xs and ys row-major [n, dim]. */
 export function optimalScores(xs: Float32Array, ys: Float32Array, n: number, dim: number, rho: number, from = 0, to = dim): tf.Tensor2D {
   const s = new Float32Array(n * n);
-  const v = 1 - rho * rho;
-  const c0 = -0.5 * (to - from) * Math.log(v);
   for (let i = 0; i < n; i++) {
-    for (let j = 0; j < n; j++) {
-      let acc = c0;
-      for (let c = from; c < to; c++) {
-        const yc = ys[i * dim + c];
-        const d = yc - rho * xs[j * dim + c];
-        acc += -(d * d) / (2 * v) + (yc * yc) / 2;
-      }
-      s[i * n + j] = acc;
-    }
+    for (let j = 0; j < n; j++) s[i * n + j] = pmi(xs, j * dim, ys, i * dim, rho, from, to);
   }
   return tf.tensor2d(s, [n, n]);
 }
@@ -137,17 +139,9 @@ export function optimalCandidateScores(
   candidates: Float32Array, ys: Float32Array, anchors: number, k: number, dim: number, rho: number, from: number, to: number,
 ): tf.Tensor2D {
   const out = new Float32Array(anchors * k);
-  const v = 1 - rho * rho;
-  const c0 = -0.5 * (to - from) * Math.log(v);
   for (let a = 0; a < anchors; a++) {
     for (let m = 0; m < k; m++) {
-      let acc = c0;
-      for (let c = from; c < to; c++) {
-        const yc = ys[a * dim + c];
-        const d = yc - rho * candidates[(a * k + m) * dim + c];
-        acc += -(d * d) / (2 * v) + (yc * yc) / 2;
-      }
-      out[a * k + m] = acc;
+      out[a * k + m] = pmi(candidates, (a * k + m) * dim, ys, a * dim, rho, from, to);
     }
   }
   return tf.tensor2d(out, [anchors, k]);

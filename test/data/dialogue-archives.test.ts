@@ -83,7 +83,7 @@ describe('extractTarGz', () => {
     const out = join(dir, 'cut');
     mkdirSync(out);
     await expect(extractTarGz(cut, out, () => true)).rejects.toThrow(DatasetFormatError);
-    expect(readdirSync(out).filter((f) => f.includes('.partial-'))).toEqual([]);
+    expect(readdirSync(out).filter((f) => f.includes('.tmp-'))).toEqual([]);
   });
 });
 

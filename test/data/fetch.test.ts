@@ -87,7 +87,7 @@ describe('ensureDownloaded', () => {
     expect(readFileSync(path)).toEqual(archive);
     expect(progress[progress.length - 1]).toBe(archive.length);
     expect(JSON.parse(readFileSync(`${path}.verified`, 'utf8'))).toMatchObject({ md5: md5(archive), size: archive.length });
-    expect(readdirSync(join(cacheDir, 'sub')).filter((f) => f.includes('.partial-'))).toEqual([]);
+    expect(readdirSync(join(cacheDir, 'sub')).filter((f) => f.includes('.tmp-'))).toEqual([]);
     const before = requests.length;
     expect(await ensureDownloaded(spec, { cacheDir, subdir: 'sub' })).toBe(path);
     expect(requests.length).toBe(before); // served from the cache
@@ -272,6 +272,6 @@ describe('extractTar', () => {
     writeFileSync(cut, bytes.subarray(0, Math.floor(bytes.length * 0.8)));
     const out = join(tmp.dir, 'cut');
     await expect(extractTar(cut, out, () => true)).rejects.toThrow(ArchiveFormatError);
-    expect(readdirSync(out).filter((f) => f.includes('.partial-'))).toEqual([]);
+    expect(readdirSync(out).filter((f) => f.includes('.tmp-'))).toEqual([]);
   });
 });
