@@ -103,6 +103,25 @@ export function makeDialogueBatch(examples: readonly EncodedExample[], format: D
 // ---- batcher
 
 /**
+ * Validation examples in a fixed shuffled order, cut into batches of `batchSize` (the tail, if any, in
+ * a last smaller batch). Examples come in episode order, so consecutive batches in that order hold
+ * consecutive turns of one dialogue: a context's in-batch negatives would then include the next turn,
+ * whose context quotes the response word for word, and the MI estimates would not be estimates of the
+ * chain-rule terms (in-batch negatives must be draws from p(x)). The seed is fixed, not the run's, so
+ * runs with different training seeds are validated on the same batches.
+ */
+export const VALIDATION_ORDER_SEED = 20210718;
+
+export function validationBatches<T>(examples: readonly T[], batchSize: number): T[][] {
+  const order = new SeededRandom(VALIDATION_ORDER_SEED).shuffle(Array.from({ length: examples.length }, (_, i) => i));
+  const batches: T[][] = [];
+  for (let start = 0; start < order.length; start += batchSize) {
+    batches.push(order.slice(start, start + batchSize).map((i) => examples[i]));
+  }
+  return batches;
+}
+
+/**
  * Shuffled batches over encoded examples. The order of epoch e is a shuffle seeded by (seed, e), so
  * the data position is just {epoch, position} and a resumed run sees exactly the batches the
  * uninterrupted one would have.

@@ -1,6 +1,6 @@
 export { dialogueFormat, encodeExample, encodeContext, type DialogueFormat, type EncodedExample, type EncodeOptions } from './format.js';
 export { DialogueFormatError } from '../errors.js';
-export { makeDialogueBatch, prefixLengths, lastTurn, ExampleBatcher, type DialogueBatch, type BatcherState } from './batch.js';
+export { makeDialogueBatch, prefixLengths, lastTurn, ExampleBatcher, validationBatches, VALIDATION_ORDER_SEED, type DialogueBatch, type BatcherState } from './batch.js';
 export { DemiHeads, F_PROJECTION, G_PROJECTION } from './demi-heads.js';
 export { dialogueLoss, type DemiObjectiveConfig, type DialogueLossOutput } from './objective.js';
 export { DialogueTask, miTermNames } from './task.js';

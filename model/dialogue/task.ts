@@ -3,7 +3,7 @@ import { tf, variableArrays } from '../engine/index.js';
 import { type SeededRandom } from '../../core/index.js';
 import type { GPT } from '../transformer/index.js';
 import type { NamedArrays, StepOutput, TrainingTask } from '../training/index.js';
-import { makeDialogueBatch, type DialogueBatch, ExampleBatcher, type BatcherState } from './batch.js';
+import { makeDialogueBatch, type DialogueBatch, ExampleBatcher, type BatcherState, validationBatches } from './batch.js';
 import type { DemiHeads } from './demi-heads.js';
 import type { DialogueFormat, EncodedExample } from './format.js';
 import { dialogueLoss, type DemiObjectiveConfig } from './objective.js';
@@ -60,8 +60,9 @@ export class DialogueTask implements TrainingTask<DialogueBatch> {
   }
 
   /**
-   * Validation over the held-out examples in fixed full batches (so log N is the same for every MI
-   * estimate): response-token NLL, perplexity, and each MI term.
+   * Validation over the held-out examples in fixed shuffled batches (validationBatches): response-token
+   * NLL and perplexity over every example; each MI term over the full batches only, so log N is the
+   * same for every MI estimate.
    */
   validate(): Record<string, number> {
     const { valid, batchSize, format, objective, model, heads } = this.o;
@@ -69,8 +70,7 @@ export class DialogueTask implements TrainingTask<DialogueBatch> {
     let tokens = 0;
     let miSums: number[] = [];
     let miBatches = 0;
-    for (let start = 0; start < valid.length; start += batchSize) {
-      const chunk = valid.slice(start, start + batchSize);
+    for (const chunk of validationBatches(valid, batchSize)) {
       if (chunk.length < 2) break;
       const batch = makeDialogueBatch(chunk, format, prefixLevels(objective));
       const out = dialogueLoss(model, chunk.length === batchSize ? heads : null, batch, objective);

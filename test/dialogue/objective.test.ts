@@ -5,7 +5,7 @@ import { tf, selectBackend, AdamW } from '../../model/engine/index.js';
 import { SeededRandom } from '../../core/index.js';
 import { GPT } from '../../model/transformer/index.js';
 import {
-  DemiHeads, dialogueLoss, encodeExample, makeDialogueBatch, prefixLengths, lastTurn, ExampleBatcher, type DemiObjectiveConfig,
+  DemiHeads, dialogueLoss, encodeExample, makeDialogueBatch, prefixLengths, lastTurn, ExampleBatcher, validationBatches, type DemiObjectiveConfig,
   type DialogueFormat, type EncodedExample,
 } from '../../model/dialogue/index.js';
 import { expectTensorCountFlat } from '../helpers/memory.js';
@@ -79,6 +79,30 @@ describe('encoding', () => {
     c.setState(state);
     expect([c.next(), c.next(), c.next()].map((x) => x.map((e) => e.responseIds[0]))).toEqual(seen.slice(2));
     expect(new Set(seen[0]).size).toBe(3);
+  });
+
+  test('validation batches mix dialogues: in-batch negatives are not the same conversation\'s other turns', () => {
+    // Episode order, as the readers produce it: 40 dialogues of 8 turns, consecutive.
+    const dialogues = 40;
+    const turns = 8;
+    const examples = Array.from({ length: dialogues * turns }, (_, i) => ({ dialogue: Math.floor(i / turns), turn: i % turns }));
+    const batchSize = 32;
+    const batches = validationBatches(examples, batchSize);
+    expect(batches.flat().map((e) => e.dialogue * turns + e.turn).sort((a, b) => a - b)).toEqual(examples.map((_, i) => i));
+    expect(batches.slice(0, -1).every((b) => b.length === batchSize)).toBe(true);
+    // Negatives from the anchor's own dialogue, per anchor: 7 of 31 in episode order; a draw from p(x)
+    // gives 31 * 7 / 319 = 0.68 on average.
+    let sameDialogue = 0;
+    let anchors = 0;
+    for (const batch of batches) {
+      for (const a of batch) {
+        anchors++;
+        sameDialogue += batch.filter((b) => b !== a && b.dialogue === a.dialogue).length;
+      }
+    }
+    expect(sameDialogue / anchors).toBeLessThan(1.2);
+    // Fixed, not seeded by the run: every run is validated on the same batches.
+    expect(validationBatches(examples, batchSize)).toEqual(batches);
   });
 });
 
