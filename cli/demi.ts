@@ -40,6 +40,10 @@ const commands: Record<string, Command> = {
     summary: 'metrics (BLEU, F1, distinct-1/2, entropy-4, length, perplexity) of a generations JSONL',
     load: async () => (await import('./evaluate-command.js')).evaluateCommand,
   },
+  'evaluate-encoder': {
+    summary: 'the encoder itself: response retrieval (critic and LM), probes of act / emotion, the MI terms',
+    load: async () => (await import('./evaluate-encoder-command.js')).evaluateEncoderCommand,
+  },
   serve: {
     summary: 'the chat server: web chat, socket.io, OpenAI-compatible /v1 API (demi serve --model DIR)',
     load: async () => (await import('./serve-command.js')).serveCommand,

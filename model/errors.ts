@@ -45,6 +45,11 @@ export class VisionError extends DemiError {
   override name = 'VisionError';
 }
 
+/** Features and labels a probe cannot be trained on (shapes that disagree, too few labelled rows). */
+export class ProbeError extends DemiError {
+  override name = 'ProbeError';
+}
+
 // ---- dialogue
 
 /** DEMI rerank asked of a model without a critic, or with bad candidates. */

@@ -14,6 +14,11 @@ import type { SeededRandom } from '../../core/index.js';
 export interface Turn {
   speaker: string;
   text: string;
+  /**
+   * Annotations of the turn where the corpus has them, by name: DailyDialog's dialogue-act intent
+   * (`act`) and `emotion`. Probes of the encoder predict them (docs/ARCHITECTURE.md §5).
+   */
+  labels?: Record<string, string>;
 }
 
 export interface Episode {

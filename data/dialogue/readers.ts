@@ -47,6 +47,22 @@ const ConvLabDialogue = z.object({
   turns: z.array(z.object({ speaker: z.string(), utterance: z.string() }).passthrough()),
 }).passthrough();
 
+/**
+ * A ConvLab turn's annotations: `emotion`, and `act`, the intent of its first binary dialogue act
+ * (DailyDialog gives every turn exactly one of inform / question / directive / commissive).
+ */
+function convLabLabels(turn: Record<string, unknown>): Record<string, string> {
+  const labels: Record<string, string> = {};
+  if (typeof turn.emotion === 'string') labels.emotion = turn.emotion;
+  const acts = (turn.dialogue_acts as { binary?: { intent?: unknown }[] } | undefined)?.binary;
+  if (Array.isArray(acts) && typeof acts[0]?.intent === 'string') labels.act = acts[0].intent;
+  return labels;
+}
+
+function withLabels(turn: Turn, labels: Record<string, string> | undefined): Turn {
+  return labels && Object.keys(labels).length > 0 ? { ...turn, labels } : turn;
+}
+
 /** All dialogues of a ConvLab unified zip, grouped by `data_split`, in file order. */
 export async function readConvLabUnifiedZipSplits(path: string): Promise<Map<string, Episode[]>> {
   const zip = await ZipArchive.open(path);
@@ -67,7 +83,7 @@ export async function readConvLabUnifiedZipSplits(path: string): Promise<Map<str
     const d = parsed.data;
     const episode: Episode = {
       id: d.dialogue_id,
-      turns: d.turns.map((t) => ({ speaker: t.speaker, text: t.utterance.trim() })),
+      turns: d.turns.map((t) => withLabels({ speaker: t.speaker, text: t.utterance.trim() }, convLabLabels(t))),
     };
     let list = splits.get(d.data_split);
     if (!list) splits.set(d.data_split, (list = []));
@@ -198,10 +214,14 @@ export function episodeFromJson(value: unknown, file: string, line: number): Epi
   const out: Turn[] = turns.map((t, k) => {
     if (typeof t === 'string') return { speaker: alternatingSpeaker(k), text: t };
     if (typeof t === 'object' && t !== null && !Array.isArray(t)) {
-      const { speaker, text } = t as { speaker?: unknown; text?: unknown };
+      const { speaker, text, labels } = t as { speaker?: unknown; text?: unknown; labels?: unknown };
       if (typeof text !== 'string') throw fail(`turns[${k}].text is missing or not a string`);
       if (speaker !== undefined && typeof speaker !== 'string') throw fail(`turns[${k}].speaker is not a string`);
-      return { speaker: speaker ?? alternatingSpeaker(k), text };
+      if (labels !== undefined && !(typeof labels === 'object' && labels !== null && !Array.isArray(labels)
+        && Object.values(labels).every((v) => typeof v === 'string'))) {
+        throw fail(`turns[${k}].labels is not an object of strings (e.g. {"act": "question"})`);
+      }
+      return withLabels({ speaker: speaker ?? alternatingSpeaker(k), text }, labels as Record<string, string> | undefined);
     }
     throw fail(`turns[${k}] is neither a string nor {speaker, text}`);
   });
@@ -233,7 +253,7 @@ export async function readJsonl(path: string): Promise<Episode[]> {
   return episodes;
 }
 
-/** Writes episodes as JSONL ({"id"?, "turns": [{speaker, text}]}), atomically (temp file + rename). */
+/** Writes episodes as JSONL ({"id"?, "turns": [{speaker, text, labels?}]}), atomically (temp file + rename). */
 export async function writeJsonl(path: string, episodes: Iterable<Episode>): Promise<void> {
   await streamFileAtomically(path, async (fh) => {
     let batch: string[] = [];

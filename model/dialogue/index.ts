@@ -2,7 +2,7 @@ export { dialogueFormat, encodeExample, encodeContext, type DialogueFormat, type
 export { DialogueFormatError } from '../errors.js';
 export { makeDialogueBatch, prefixLengths, lastTurn, ExampleBatcher, validationBatches, VALIDATION_ORDER_SEED, type DialogueBatch, type BatcherState } from './batch.js';
 export { DemiHeads, F_PROJECTION, G_PROJECTION } from './demi-heads.js';
-export { dialogueLoss, type DemiObjectiveConfig, type DialogueLossOutput } from './objective.js';
+export { dialogueLoss, criticLevels, type DemiObjectiveConfig, type DialogueLossOutput } from './objective.js';
 export { DialogueTask, miTermNames } from './task.js';
 export { DialogueTrainConfigSchema, loadDialogueTrainConfig, type DialogueTrainConfig } from './config.js';
 export { loadDialogueModel, newDialogueModel, tokenizerFileEntry, CHECKPOINT_FORMAT, type LoadedDialogueModel, type DialogueModelConfig } from './checkpoint.js';
@@ -10,3 +10,8 @@ export { trainDialogue, loadEpisodes, unigramPerplexity, DAILYDIALOG_LICENSE } f
 export { referenceNll, type ReferenceNll } from './reference-nll.js';
 export { reply, promptFor, criticScores, withDialogueStops, type ReplyOptions } from './reply.js';
 export { RerankError } from '../errors.js';
+export {
+  encodeForRanking, contextRepresentations, responseRepresentations, rankOfTrue, drawDistractors, rankAnchors, criticScorer, lmScorer, retrieval, responseLabelProbes, miTerms,
+  type ContextRepresentations, type RetrievalScorer, type RetrievalResult, type CandidateScorer, type RetrievalOptions, type ProbeFeature, type DialogueProbeResult,
+  type MiCritic, type MiTermsResult,
+} from './encoder-evaluation.js';

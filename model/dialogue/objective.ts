@@ -47,6 +47,20 @@ function computeLoss(model: GPT, heads: DemiHeads | null, batch: DialogueBatch, 
   const { loss: lm } = lmLoss(model.logits(hidden) as tf.Tensor3D, labels, batch.labels);
   if (!(config.lambda > 0) || !heads) return { loss: lm, lm };
 
+  const levels = criticLevels(model, heads, hidden, batch, config, options);
+  const mi = demi(levels);
+  const loss = tf.sub(lm, tf.mul(mi.total, config.lambda)) as tf.Scalar;
+  return { loss, lm, mi };
+}
+
+/**
+ * The DEMI levels of a batch, as the objective scores them: split 'response' gives S_k for k = 1..M,
+ * level k >= 2 weighted by S_(k-1) (docs/ARCHITECTURE.md §5); split 'context' gives the last turn's
+ * and the whole context's scores. `hidden` is the LM pass's hidden states (f reads the context end).
+ */
+export function criticLevels(model: GPT, heads: DemiHeads, hidden: tf.Tensor3D, batch: DialogueBatch,
+  config: Pick<DemiObjectiveConfig, 'split' | 'tau'>, options: { training?: boolean; random?: SeededRandom } = {}): DemiLevel[] {
+  const B = batch.size;
   const fx = heads.f(rowsAt(hidden, batch.contextEnd));
   const responses = model.hidden(tf.tensor2d(batch.responseIds, [B, batch.Ty], 'int32'), options);
   const levels: DemiLevel[] = [];
@@ -68,9 +82,7 @@ function computeLoss(model: GPT, heads: DemiHeads | null, batch: DialogueBatch, 
     const s2 = DemiHeads.scores(gy, fx, config.tau);
     levels.push({ scores: s1 }, { scores: s2, logWeights: s1 });
   }
-  const mi = demi(levels);
-  const loss = tf.sub(lm, tf.mul(mi.total, config.lambda)) as tf.Scalar;
-  return { loss, lm, mi };
+  return levels;
 }
 
 /**

@@ -24,10 +24,10 @@ export {
   loadVisionDataset, seededSubset, evalInputs, trainInputs, viewOptions, batchToTensor, labelsToTensor,
   type LoadOptions, type InputBatch, type TrainViewOptions,
 } from './inputs.js';
+export { extractFeatures, calibrateBatchNorm, runProbe, type ProbeRunOptions, type ProbeReport } from './probe.js';
 export {
-  extractFeatures, calibrateBatchNorm, trainProbe, runProbe, CLASSIFIER_KINDS,
-  type FeatureMatrix, type ClassifierKind, type ProbeOptions, type ProbeResult, type ProbeRunOptions, type ProbeReport,
-} from './probe.js';
+  trainProbe, CLASSIFIER_KINDS, type FeatureMatrix, type ClassifierKind, type ProbeOptions, type ProbeResult,
+} from '../probe/index.js';
 export { VisionTask, type VisionTaskOptions } from './task.js';
 export { loadVisionModel, randomInitModel, VISION_CHECKPOINT_FORMAT, type VisionCheckpointConfig, type LoadedVisionModel } from './checkpoint.js';
 export { trainVision, visionModelConfig } from './train-vision.js';
