@@ -46,8 +46,12 @@ describe('ConvLab unified zip (DailyDialog)', () => {
     expect(splits.get('train')!.map((e) => e.turns.length)).toEqual([3, 2]);
     const first = splits.get('train')![0];
     expect(first.id).toBe('dailydialog-train-0');
-    expect(first.turns[0]).toEqual({ speaker: 'user', text: 'Say, Jim, how about going for a few beers after dinner?' });
+    expect(first.turns[0]).toEqual({
+      speaker: 'user', text: 'Say, Jim, how about going for a few beers after dinner?', labels: { act: 'directive', emotion: 'no emotion' },
+    });
     expect(first.turns[1].speaker).toBe('system');
+    // A turn without a dialogue act keeps its emotion and gets no act.
+    expect(first.turns[1].labels).toEqual({ emotion: 'no emotion' });
     const test = await readConvLabUnifiedZip(dialogueFixture('convlab-data.zip'), 'test');
     expect(test.map((e) => e.id)).toEqual(['dailydialog-test-0']);
   });
@@ -167,6 +171,7 @@ describe('JSONL', () => {
       ['{"turns": [{"speaker": "x"}]}\n', /line 1\): turns\[0\]\.text is missing/],
       ['[1, 2]\n', /line 1\): not a JSON object/],
       ['{"id": {}, "turns": []}\n', /"id" is not a string or number/],
+      ['{"turns": [{"text": "a", "labels": {"act": 3}}]}\n', /line 1\): turns\[0\]\.labels is not an object of strings/],
     ];
     for (const [i, [content, message]] of cases.entries()) {
       const e = await formatError(readJsonl(tmpFile(`bad-${i}.jsonl`, content)));
@@ -177,6 +182,15 @@ describe('JSONL', () => {
   it('writeJsonl then readJsonl returns the same episodes', async () => {
     const eps = await readJsonl(dialogueFixture('episodes.jsonl'));
     const out = join(dir, 'roundtrip.jsonl');
+    await writeJsonl(out, eps);
+    expect(await readJsonl(out)).toEqual(eps);
+  });
+
+  it('turn labels (e.g. a dialogue act) are read and written back', async () => {
+    const file = tmpFile('labelled.jsonl', '{"turns": [{"text": "where to?", "labels": {"act": "question"}}, "home"]}\n');
+    const eps = await readJsonl(file);
+    expect(eps[0].turns).toEqual([{ speaker: 'A', text: 'where to?', labels: { act: 'question' } }, { speaker: 'B', text: 'home' }]);
+    const out = join(dir, 'labelled-roundtrip.jsonl');
     await writeJsonl(out, eps);
     expect(await readJsonl(out)).toEqual(eps);
   });
