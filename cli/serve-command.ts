@@ -18,6 +18,10 @@ const HELP = `usage: demi serve --model DIR [options]
   --processes N        server processes sharing the port (node:cluster; default 1), each with its own
                        --workers threads, queue and sessions; a socket.io client stays on one process,
                        HTTP requests go round-robin; /health and /metrics describe the process answering
+  --redis URL          join the socket.io cluster of every instance sharing this Redis (redis://host:port;
+                       any host, combines with --processes); DEMI_REDIS_URL sets it too, without showing a
+                       password in ps. Conversations stay with the clients (the web page resends its turns
+                       to an instance that does not know its session), so nothing is lost with an instance
   --max-queue N        requests that may wait for a worker; more get 'overloaded' / HTTP 429 (default 32)
   --max-message-bytes N  longest chat message accepted (default 4096)
   --rerank N           DEMI rerank by default: sample N replies and send the one the model's DEMI critic
@@ -39,7 +43,7 @@ export const DEFAULT_MODEL = join(dirname(fileURLToPath(import.meta.url)), '..',
 
 export async function serveCommand(argv: string[]): Promise<number | void> {
   const args = parseArgs(argv, {
-    values: ['model', 'host', 'port', 'workers', 'processes', 'max-queue', 'max-message-bytes', 'backend', 'api-key', 'allowed-hosts', 'max-pending-per-ip', 'shutdown-grace', 'rerank'],
+    values: ['model', 'host', 'port', 'workers', 'processes', 'max-queue', 'max-message-bytes', 'backend', 'api-key', 'allowed-hosts', 'max-pending-per-ip', 'shutdown-grace', 'rerank', 'redis'],
     switches: ['help'],
     command: 'serve',
   });
@@ -57,6 +61,7 @@ export async function serveCommand(argv: string[]): Promise<number | void> {
 
   // an empty DEMI_API_KEY means none, as an empty DEMI_MODEL does
   const apiKey = args.values['api-key'] ?? (process.env.DEMI_API_KEY || undefined);
+  const redis = args.values.redis ?? (process.env.DEMI_REDIS_URL || undefined);
   const grace = numberFlag(args, 'shutdown-grace');
   const rerank = args.values.rerank !== undefined ? intFlag(args, 'rerank') : undefined;
   if (rerank !== undefined && (rerank < 0 || rerank > 16)) throw new CliError(`--rerank must be 0 (off) to 16 candidates, got '${args.values.rerank}'`);
@@ -80,13 +85,14 @@ export async function serveCommand(argv: string[]): Promise<number | void> {
     ...(args.values['max-pending-per-ip'] !== undefined ? { maxPendingPerIp: intFlag(args, 'max-pending-per-ip') } : {}),
     ...(rerank !== undefined ? { rerank } : {}),
     ...(grace !== undefined ? { shutdownGraceMs: Math.round(grace * 1000) } : {}),
+    ...(redis !== undefined ? { redis } : {}),
   };
   if (isClusterWorker()) {
     // a process forked by the primary below, running this same command line: the primary reports
     await runClusterWorker(options);
     return new Promise<never>(() => undefined);
   }
-  if (processes > 1) return servePrimary(processes, options.host ?? '127.0.0.1', options.port ?? 8080, modelDir, startClusterPrimary);
+  if (processes > 1) return servePrimary({ processes, host: options.host ?? '127.0.0.1', port: options.port ?? 8080, ...(redis !== undefined ? { redis } : {}) }, modelDir, startClusterPrimary);
   const server = await startServer(options);
 
   let stopping = false;
@@ -117,9 +123,10 @@ export async function serveCommand(argv: string[]): Promise<number | void> {
   await new Promise<never>(() => undefined);
 }
 
-async function servePrimary(processes: number, host: string, port: number, modelDir: string,
+async function servePrimary(options: Parameters<typeof import('../server/index.js').startClusterPrimary>[0], modelDir: string,
   start: typeof import('../server/index.js').startClusterPrimary): Promise<never> {
-  const cluster = await start({ processes, host, port });
+  const { processes } = options;
+  const cluster = await start(options);
   let stopping = false;
   const stop = (signal: string) => {
     if (stopping) {
@@ -142,7 +149,8 @@ async function servePrimary(processes: number, host: string, port: number, model
   } catch (err) {
     stopping = true;
     await cluster.close();
-    throw new CliError(`the model at ${modelDir} could not be loaded: ${(err as Error).message}`);
+    // a process fails on the model, or on a Redis that went away after the primary's own check
+    throw new CliError(`the server processes could not start (model ${modelDir}): ${(err as Error).message}`);
   }
   return new Promise<never>(() => undefined);
 }

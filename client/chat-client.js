@@ -61,7 +61,8 @@ export class ChatClient extends EventTarget {
    * Sends a message; resolves with the server's ack: {accepted: true, requestId, queuePosition} or
    * {accepted: false, error}. `history` is the conversation before it as the page keeps it: it
    * seeds a new server session when there is none (first message, after forget() or a reload) or
-   * the server no longer knows ours (it restarted, or the session expired).
+   * the server no longer knows ours (it restarted, the session expired, or a reconnect reached another
+   * instance of a cluster: the server's sessions are a cache of what the page keeps).
    */
   async send(message, params, history = []) {
     let ack;

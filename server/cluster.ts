@@ -6,6 +6,10 @@
  * `startServer` as a single process would (its own generation threads, queue, sessions, /health and
  * /metrics) but takes its connections from the primary instead of listening.
  *
+ * With --redis every worker process links through Redis instead (`redis.ts`), with the processes
+ * of other hosts as with its siblings; sticky routing stays, as the long-polling requests of one
+ * client must still reach the process that holds its engine.io session.
+ *
  * The primary never loads the model and never parses HTTP. On close() it stops accepting, tells
  * every worker to shut down gracefully (each answers all its accepted requests, as one process
  * does) and resolves with 0 once all of them exited 0.
@@ -19,6 +23,7 @@ import { log } from '../core/index.js';
 import { ServerOptionsError } from './errors.js';
 import type { ModelInfo } from './model-info.js';
 import type { ServerOptionsInput } from './options.js';
+import { checkRedis } from './redis.js';
 import { startServer, type RunningServer } from './server.js';
 
 /** The port the primary bound (with --port 0 only it knows), given to each worker it forks. */
@@ -60,7 +65,9 @@ export const isClusterWorker = () => cluster.isWorker;
  * The primary: binds host:port, forks `processes` workers running the same command line (they see
  * `cluster.isWorker` and call `runClusterWorker`).
  */
-export async function startClusterPrimary(options: { processes: number; host: string; port: number }): Promise<RunningCluster> {
+export async function startClusterPrimary(options: { processes: number; host: string; port: number; redis?: string }): Promise<RunningCluster> {
+  // once, before any process is forked: one clear error rather than one from each of N processes
+  if (options.redis) await checkRedis(options.redis);
   // A plain TCP server rather than an http.Server: the primary only routes connections, and an
   // http.Server's close() would count those it forwards as idle HTTP connections and cut them,
   // dropping the answers a worker still owes during a graceful shutdown.
@@ -70,7 +77,7 @@ export async function startClusterPrimary(options: { processes: number; host: st
     // (the OpenAI route) to the same process
     loadBalancingMethod: 'round-robin',
   });
-  setupAdapterPrimary();
+  if (!options.redis) setupAdapterPrimary();
   await new Promise<void>((resolve, reject) => {
     server.once('error', (err) => reject(new ServerOptionsError(`cannot listen on ${options.host}:${options.port}: ${err.message}`)));
     server.listen(options.port, options.host, () => resolve());
@@ -207,7 +214,9 @@ export async function runClusterWorker(input: ServerOptionsInput): Promise<Runni
   try {
     server = await startServer({ ...input, port }, {
       attach: (io) => {
-        io.adapter(createAdapter());
+        // with --redis, startServer already gave socket.io the Redis adapter, which links these
+        // processes too
+        if (!input.redis) io.adapter(createAdapter());
         setupStickyWorker(io);
         bindBeforeHandshake(io.engine as unknown as IdGenerator);
       },

@@ -53,6 +53,11 @@ export const ServerOptionsSchema = z.object({
   backend: z.string().optional(),
   /** On shutdown, running replies get this long to finish before they are cancelled. */
   shutdownGraceMs: z.number().int().min(0).default(10_000),
+  /**
+   * A Redis URL shared by every instance of one socket.io cluster (`redis.ts`); absent, this
+   * instance (or its --processes) is a cluster of its own.
+   */
+  redis: z.string().min(1).optional(),
 }).strict();
 
 export type ServerOptions = z.output<typeof ServerOptionsSchema>;

@@ -22,6 +22,7 @@ import { Scheduler } from './scheduler.js';
 import { ServerMetrics } from './metrics.js';
 import { serverRerank } from './params.js';
 import { SessionStore } from './sessions.js';
+import { connectRedis } from './redis.js';
 import { ChatService } from './chat-service.js';
 import { attachChatSocket } from './socket/chat-socket.js';
 import { WorkerPool } from './worker/worker-pool.js';
@@ -64,6 +65,8 @@ export async function startServer(input: ServerOptionsInput, embedded?: Embedded
   if (!parsed.success) throw new ServerOptionsError(`invalid server options: ${describeIssues(parsed.error.issues)}`);
   const options = parsed.data;
   checkModelDir(options.modelDir);
+  // before the model loads: an instance that cannot join its cluster should say so at once
+  const redis = options.redis ? await connectRedis(options.redis) : undefined;
 
   const startedAt = Date.now();
   const metrics = new ServerMetrics();
@@ -74,6 +77,8 @@ export async function startServer(input: ServerOptionsInput, embedded?: Embedded
   const access = new AccessPolicy(options);
   const inFlight = new Set<Response>();
   const modelInfo = () => pool.info;
+  // the server count is the adapter's: every instance's processes subscribed to the same Redis
+  const cluster = redis && (async () => ({ connected: redis.connected(), servers: await redis.servers(() => io.of('/').adapter.serverCount()) }));
   const defaultRerank = () => (pool.info ? serverRerank(options.rerank, pool.info) : options.rerank);
   let shuttingDown = false;
 
@@ -85,12 +90,13 @@ export async function startServer(input: ServerOptionsInput, embedded?: Embedded
   const limits = { maxMessageBytes: options.maxMessageBytes };
   const app = createApp(
     { limits, maxBodyBytes: options.maxBodyBytes, httpRate: options.httpRate, access },
-    { pool, scheduler, sessions, chat, metrics, modelInfo, defaultRerank, startedAt, shuttingDown: () => shuttingDown, inFlight },
+    { pool, scheduler, sessions, chat, metrics, modelInfo, defaultRerank, startedAt, shuttingDown: () => shuttingDown, inFlight, ...(cluster ? { redis: cluster } : {}) },
   );
   const http: HttpServer = createServer(app);
   const io = new SocketServer(http, {
     maxHttpBufferSize: options.maxSocketPacketBytes,
     serveClient: true,
+    ...(redis ? { adapter: redis.adapter } : {}),
     // the same Host / Origin rules as HTTP (no cross-site WebSocket hijacking, no rebound names)
     allowRequest: (req, callback) => {
       const refused = access.refusal(req.headers, true);
@@ -106,6 +112,7 @@ export async function startServer(input: ServerOptionsInput, embedded?: Embedded
   else await new Promise<void>((resolve, reject) => {
     const onError = (err: Error) => {
       void pool.terminate();
+      redis?.close();
       reject(new ServerOptionsError(`cannot listen on ${options.host}:${options.port}: ${err.message}`));
     };
     http.once('error', onError);
@@ -145,6 +152,7 @@ export async function startServer(input: ServerOptionsInput, embedded?: Embedded
       // the last answers are written before the connections that carry them are closed
       await until(() => inFlight.size === 0, 2000);
       await io.close();
+      redis?.close();
       http.closeAllConnections();
       await pool.terminate();
     })();

@@ -53,7 +53,7 @@ export class SessionStore {
     if (!session || this.isExpired(session)) {
       if (session) this.sessions.delete(id);
       throw new ServerError('unknown_session',
-        `session '${id.slice(0, 64)}' is not known here (it expired, or the server restarted): send chat:send without a sessionId to start a new one`, 'sessionId');
+        `session '${id.slice(0, 64)}' is not known here (it expired, the server restarted, or this connection reached another instance): send chat:send without a sessionId to start a new one, with the conversation so far as history`, 'sessionId');
     }
     session.lastUsed = this.now();
     this.sessions.delete(id);

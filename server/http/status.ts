@@ -15,6 +15,8 @@ export interface HealthDeps {
   startedAt: number;
   /** Limits clients should know (the web client checks message sizes before sending). */
   limits: { maxMessageBytes: number };
+  /** With --redis: whether the link is up and how many socket.io servers share it. */
+  redis?: () => Promise<{ connected: boolean; servers: number | null }>;
 }
 
 export function healthHandler(deps: HealthDeps) {
@@ -30,7 +32,7 @@ export function healthHandler(deps: HealthDeps) {
       res.status(503).json({ status: 'loading', uptimeS });
       return;
     }
-    const stats = await pool.stats(500);
+    const [stats, redis] = await Promise.all([pool.stats(500), deps.redis?.()]);
     const info = pool.info;
     res.status(deps.shuttingDown() ? 503 : 200).json({
       status: deps.shuttingDown() ? 'shutting_down' : 'ok',
@@ -46,6 +48,8 @@ export function healthHandler(deps: HealthDeps) {
       workers: pool.workers.map((w, i) => ({ index: i, state: w.state, busy: w.busyWith !== undefined, memory: stats[i] })),
       // with --processes N each process answers for itself: the pid tells which one did
       pid: process.pid,
+      // Redis lost is no 503: this instance still serves its own clients
+      ...(redis ? { redis } : {}),
       uptimeS,
     });
   };

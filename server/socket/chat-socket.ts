@@ -15,7 +15,7 @@
  * Every accepted request ends with exactly one chat:done or chat:error. Without sessionId a new
  * session starts (its id comes back in the ack); `history` (alternating user / model turns, the
  * model's last) seeds it, so that a client that keeps the conversation itself (the web page, after a
- * reload, an edit or a server restart) makes the server see exactly what it shows. A session runs one reply at a time. A disconnect
+ * reload, an edit, a server restart or a reconnect that reached another instance, see `redis.ts`) makes the server see exactly what it shows. A session runs one reply at a time. A disconnect
  * cancels the socket's requests; the session's history stays for a reconnect.
  *
  * The handshake needs `auth: {apiKey}` when the server has a key (refused with `invalid_api_key`)

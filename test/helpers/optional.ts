@@ -6,7 +6,8 @@
  * The rule for spm_train, one for the whole suite: it is never optional. Many suites train a toy
  * tokenizer through helpers, so a machine without it cannot run the suite; every test that needs it
  * fails with the same reason (`SPM_TRAIN` here, `toyTokenizer` in the helpers), with or without
- * DEMI_REQUIRE_ALL. Data sets (Fashion-MNIST) are optional locally and required in CI.
+ * DEMI_REQUIRE_ALL. Data sets (Fashion-MNIST) and servers the tests start (redis-server) are optional
+ * locally and required in CI.
  */
 import { spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
@@ -52,6 +53,12 @@ export const SPM_TRAIN: Requirement = {
   available: spawnSync('spm_train', ['--version']).error === undefined,
   reason: 'spm_train is not on PATH (apt-get install sentencepiece)',
   always: true,
+};
+
+/** Debian's redis-server (which .ci/run installs): the --redis tests start their own on a free port. */
+export const REDIS_SERVER: Requirement = {
+  available: spawnSync('redis-server', ['--version']).error === undefined,
+  reason: 'redis-server is not on PATH (apt-get install redis-server)',
 };
 
 /** Debian's dataset-fashion-mnist (which .ci/run installs), or the folder DEMI_FASHION_MNIST names. */

@@ -3,6 +3,7 @@
  * address), socket.io clients, and bounded waits (every wait has a deadline).
  */
 import { spawn } from 'node:child_process';
+import { createServer } from 'node:net';
 import { io as connect, type Socket } from 'socket.io-client';
 import { startServer, type RunningServer, type ServerOptionsInput } from '../../server/index.js';
 import { testModelDir } from './model-fixture.js';
@@ -17,6 +18,21 @@ export async function startTestServer(options: Partial<ServerOptionsInput> = {},
   const server = await startServer({ modelDir: await testModelDir(), shutdownGraceMs: 1000, rerank: 0, ...options, host: HOST, port: 0 });
   if (waitReady) await server.ready;
   return server;
+}
+
+/**
+ * A loopback port free a moment ago, for a process the test starts itself (a server's own port 0
+ * would not tell the test where a child process, or a cluster primary, listens).
+ */
+export function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const probe = createServer();
+    probe.once('error', reject);
+    probe.listen(0, HOST, () => {
+      const { port } = probe.address() as { port: number };
+      probe.close(() => resolve(port));
+    });
+  });
 }
 
 export function withTimeout<T>(promise: Promise<T>, ms: number, what: string): Promise<T> {

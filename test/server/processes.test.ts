@@ -5,10 +5,9 @@
  * the web page does); OpenAI requests and /health are answered by both processes; SIGTERM to the
  * primary answers the running requests of each process, leaves no listener and exits 0.
  */
-import { createServer } from 'node:net';
 import { io as connect, type Socket } from 'socket.io-client';
 import { testModelDir } from './model-fixture.js';
-import { emit, runCli, sleep, until, watchReplies, withTimeout } from './helpers.js';
+import { emit, freePort, runCli, sleep, until, watchReplies, withTimeout } from './helpers.js';
 
 const GREEDY = { temperature: 0, maxTokens: 12 };
 const sockets: Socket[] = [];
@@ -16,18 +15,6 @@ const sockets: Socket[] = [];
 afterEach(() => {
   for (const s of sockets.splice(0)) s.disconnect();
 });
-
-/** A port free a moment ago (the server's own port 0 would be the primary's, which is what we test). */
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const probe = createServer();
-    probe.once('error', reject);
-    probe.listen(0, '127.0.0.1', () => {
-      const { port } = probe.address() as { port: number };
-      probe.close(() => resolve(port));
-    });
-  });
-}
 
 const post = (url: string, body: unknown) => fetch(`${url}/v1/chat/completions`, {
   method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body),
