@@ -191,6 +191,16 @@ tokenizer-json-prefix-first-section  data/tokenizer/sentencepiece-to-json.ts
   + prepend_scheme: addDummyPrefix ? 'first' : 'never'
   tests: test/data/tokenizer-json.test.ts
 
+onnx-decoder-positions-ignore-padding  model/generation/onnx-decoder.ts
+  - BigInt(Math.max(0, past + t - this.pads[b]))
+  + BigInt(past + t)
+  tests: test/generation/onnx-decoder.test.ts
+
+onnx-decoder-select-keeps-cache  model/generation/onnx-decoder.ts
+  - this.cache = { keys: this.cache.keys.map(gather), values: this.cache.values.map(gather), length: this.cache.length };
+  + this.cache = { keys: this.cache.keys, values: this.cache.values, length: this.cache.length };
+  tests: test/generation/onnx-decoder.test.ts
+
 tokenizer-json-keeps-outer-spaces  data/tokenizer/sentencepiece-to-json.ts
   - steps.push({ type: 'Strip', strip_left: true, strip_right: true });
   + steps.push({ type: 'Strip', strip_left: false, strip_right: true });
