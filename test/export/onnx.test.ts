@@ -222,6 +222,25 @@ describe.each([
   });
 });
 
+test('--dtype f16: transformers.js loads onnx/model_fp16.onnx by default and its logits are within 0.05', async () => {
+  const out = join(root, 'export-f16');
+  expect(demi(['export', '--format', 'onnx', '--dtype', 'f16', '--model', demiCheckpoint, '--out', out]).status).toBe(0);
+  expect(existsSync(join(out, 'onnx', 'model.onnx'))).toBe(false);
+  const transformers = await import('@huggingface/transformers');
+  transformers.env.allowRemoteModels = false;
+  transformers.env.localModelPath = dirname(out);
+  const model = await transformers.AutoModelForCausalLM.from_pretrained(basename(out));
+  try {
+    const row = PROMPTS[1];
+    const ids = new transformers.Tensor('int64', BigInt64Array.from(row.map(BigInt)), [1, row.length]);
+    const mask = new transformers.Tensor('int64', new BigInt64Array(row.length).fill(1n), [1, row.length]);
+    const { logits } = await model({ input_ids: ids, attention_mask: mask }) as { logits: { data: Float32Array } };
+    expect(maxAbsDiff(logits.data, tfLogits(demiModel.model, row))).toBeLessThan(0.05);
+  } finally {
+    await model.dispose();
+  }
+});
+
 describe('demi export --format onnx: input it refuses', () => {
   test('a model directory without config.json is a one-line error', () => {
     const empty = join(root, 'no-config');
