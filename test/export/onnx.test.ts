@@ -7,7 +7,7 @@
  * and its greedy replies equal demi's; bad input is a one-line error.
  */
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { basename, dirname, join } from 'node:path';
 import * as ort from 'onnxruntime-node';
@@ -37,6 +37,7 @@ beforeAll(async () => {
 afterAll(() => {
   demiModel?.dispose();
   hfModel?.dispose();
+  rmSync(root, { recursive: true, force: true });
 });
 
 const weightsOf = (model: GPT) => new Map([...model.weights()].map(([name, { data }]) => [name, data]));

@@ -6,7 +6,7 @@
  * beam search (cache rows gathered and duplicated), and the dialogue replies of `demi generate`.
  */
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { selectBackend } from '../../model/engine/index.js';
@@ -30,6 +30,7 @@ beforeAll(async () => {
 afterAll(async () => {
   await runtime?.release();
   loaded?.dispose();
+  rmSync(root, { recursive: true, force: true });
 });
 
 // Different lengths, so the batch is left-padded.
