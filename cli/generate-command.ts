@@ -10,6 +10,7 @@ import { z } from 'zod';
 import { episodeToExamples, spreadSample, TEST_SPLITS } from '../data/dialogue/index.js';
 import { selectBackend } from '../model/engine/index.js';
 import { encodeExample, loadDialogueModel, loadEpisodes, referenceNll, reply, type LoadedDialogueModel } from '../model/dialogue/index.js';
+import { onnxRuntimeDecoder } from '../model/generation/index.js';
 import { Progress, SeededRandom } from '../core/index.js';
 import { intFlag, numberFlag, parseArgs } from './args.js';
 import { CliError } from './errors.js';
@@ -34,6 +35,9 @@ const HELP = `usage: demi generate --model DIR --output FILE.jsonl (--input FILE
   --beams N           beam search;  --length-penalty L
   --repetition-penalty R   --no-repeat-ngram N
   --rerank N          DEMI rerank: sample N candidates, keep the critic's favourite
+  --runtime NAME      tfjs (default) or onnx: decode through onnxruntime-node (the model's ONNX graph,
+                      built in memory as demi export --format onnx writes it, with its KV cache);
+                      reference NLL and the rerank critic stay on TF.js
   --backend NAME`;
 
 const InputLine = z.object({
@@ -115,7 +119,7 @@ function decodingConfig(args: ReturnType<typeof parseArgs>) {
 export async function generateCommand(argv: string[]): Promise<void> {
   const args = parseArgs(argv, {
     values: ['model', 'input', 'corpus', 'split', 'data-path', 'output', 'limit', 'spread', 'batch-size', 'max-new-tokens', 'min-new-tokens',
-      'temperature', 'top-k', 'top-p', 'seed', 'beams', 'length-penalty', 'repetition-penalty', 'no-repeat-ngram', 'rerank', 'backend', 'shard'],
+      'temperature', 'top-k', 'top-p', 'seed', 'beams', 'length-penalty', 'repetition-penalty', 'no-repeat-ngram', 'rerank', 'backend', 'shard', 'runtime'],
     switches: ['sample', 'help'],
   });
   if (args.switches.has('help')) {
@@ -126,6 +130,8 @@ export async function generateCommand(argv: string[]): Promise<void> {
   if (!args.values.output) throw new CliError(`--output is required\n\n${HELP}`);
   if (!args.values.input && !args.values.corpus) throw new CliError(`give --input FILE or --corpus NAME --split SPLIT\n\n${HELP}`);
   const shard = args.values.shard === undefined ? undefined : parseShard(args.values.shard);
+  const runtimeName = args.values.runtime ?? 'tfjs';
+  if (runtimeName !== 'tfjs' && runtimeName !== 'onnx') throw new CliError(`--runtime must be tfjs or onnx, got ${runtimeName}`);
   await selectBackend(args.values.backend);
   const limit = intFlag(args, 'limit');
   const spread = intFlag(args, 'spread');
@@ -143,6 +149,7 @@ export async function generateCommand(argv: string[]): Promise<void> {
   // The context gets the block minus the reply's room, as in training; a longer reply budget
   // would cut the context the model conditions on.
   config.maxNewTokens ??= loaded.config.maxResponseTokens;
+  const runtime = runtimeName === 'onnx' ? await onnxRuntimeDecoder(loaded.model) : undefined;
   const out = createWriteStream(args.values.output);
   const progress = new Progress(items.length, 0, 'ex');
   const start = performance.now();
@@ -150,7 +157,7 @@ export async function generateCommand(argv: string[]): Promise<void> {
     for (let i = 0; i < items.length; i += batchSize) {
       const chunk = items.slice(i, i + batchSize);
       const batchStart = performance.now();
-      const results = await reply(loaded, chunk.map((c) => c.context), config, { rerank, yieldBetweenTokens: false });
+      const results = await reply(loaded, chunk.map((c) => c.context), config, { rerank, yieldBetweenTokens: false, decoder: runtime?.decoder });
       const ms = performance.now() - batchStart;
       const withReference = chunk.map((c) => (c.reference === undefined ? undefined : encodeExample(c.context,
         Array.isArray(c.reference) ? c.reference[0] : c.reference, loaded.tokenizer, loaded.format,
@@ -168,7 +175,7 @@ export async function generateCommand(argv: string[]): Promise<void> {
         const nll = e !== undefined && e.contextIds.length > 0 ? nlls[k++] : undefined;
         out.write(`${JSON.stringify({
           id: item.id, context: item.context, reference: item.reference ?? null, hypothesis: results[j].text,
-          finishReason: results[j].finishReason, parameters: { ...config, rerank: rerank ?? 0, batchSize },
+          finishReason: results[j].finishReason, parameters: { ...config, rerank: rerank ?? 0, batchSize, ...(runtime ? { runtime: 'onnx' } : {}) },
           timing: { batchMs: ms, firstTokenMs: results[j].timings.firstTokenMs },
           ...(nll ? { referenceNll: nll.nll, referenceTokens: nll.tokens } : {}),
           ...shardInfo,
@@ -180,6 +187,7 @@ export async function generateCommand(argv: string[]): Promise<void> {
   } finally {
     progress.stop();
     await new Promise<void>((resolve) => out.end(resolve));
+    await runtime?.release();
     loaded.dispose();
   }
   const seconds = (performance.now() - start) / 1000;

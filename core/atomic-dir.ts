@@ -120,6 +120,8 @@ export function writeDirectoryAtomically(target: string, files: DirectoryFiles):
   try {
     for (const [name, data] of Object.entries(files)) {
       const path = join(tmp, name);
+      // A name may hold a folder ("onnx/model.onnx"): the folder is made inside the temporary copy.
+      mkdirSync(dirname(path), { recursive: true });
       writeFileSync(path, data);
       flush(path);
       faultPoint('writing', target);

@@ -127,6 +127,11 @@ export class TokenizerInputError extends TokenizerError {
   override name = 'TokenizerInputError';
 }
 
+/** A tokenizer that cannot be written as a Hugging Face tokenizer.json with the same ids (a BPE or word SentencePiece model, an unknown normalizer). */
+export class TokenizerExportError extends TokenizerError {
+  override name = 'TokenizerExportError';
+}
+
 /** spm_train is missing or failed. */
 export class SentencePieceTrainingError extends DemiError {
   override name = 'SentencePieceTrainingError';

@@ -30,8 +30,20 @@ export interface SentencePiecePiece {
 export interface SentencePieceModelInfo {
   pieces: SentencePiecePiece[];
   /** TrainerSpec: model_type 1 unigram, 2 bpe, 3 word, 4 char; ids -1 when disabled. */
-  trainer: { modelType: number; vocabSize?: number; unkId: number; bosId: number; eosId: number; padId: number };
-  normalizer: { name?: string; addDummyPrefix: boolean };
+  trainer: {
+    modelType: number; vocabSize?: number; unkId: number; bosId: number; eosId: number; padId: number;
+    /** Characters outside the vocabulary become their UTF-8 byte pieces instead of <unk>. */
+    byteFallback: boolean;
+    /** ▁ ends a piece instead of starting one. */
+    treatWhitespaceAsSuffix: boolean;
+  };
+  normalizer: {
+    name?: string; addDummyPrefix: boolean;
+    /** Leading and trailing whitespace dropped, inner runs collapsed to one space. */
+    removeExtraWhitespaces: boolean;
+    /** The compiled normalization rules (e.g. nmt_nfkc's), as stored in the model. */
+    precompiledCharsmap?: Uint8Array;
+  };
 }
 
 class Reader {
@@ -97,8 +109,8 @@ export function parseSentencePieceModel(bytes: Uint8Array, file: string): Senten
   const top = new Reader(bytes, 0, bytes.length, file);
   const info: SentencePieceModelInfo = {
     pieces: [],
-    trainer: { modelType: 1, unkId: 0, bosId: 1, eosId: 2, padId: -1 },
-    normalizer: { addDummyPrefix: true },
+    trainer: { modelType: 1, unkId: 0, bosId: 1, eosId: 2, padId: -1, byteFallback: false, treatWhitespaceAsSuffix: false },
+    normalizer: { addDummyPrefix: true, removeExtraWhitespaces: true },
   };
   let sawTrainer = false;
   for (let t = top.tag(); t; t = top.tag()) {
@@ -140,6 +152,8 @@ export function parseSentencePieceModel(bytes: Uint8Array, file: string): Senten
         else if (f === 41) info.trainer.bosId = v;
         else if (f === 42) info.trainer.eosId = v;
         else if (f === 43) info.trainer.padId = v;
+        else if (f === 35) info.trainer.byteFallback = v !== 0;
+        else if (f === 24) info.trainer.treatWhitespaceAsSuffix = v !== 0;
       }
     } else {
       for (let u = r.tag(); u; u = r.tag()) {
@@ -147,7 +161,11 @@ export function parseSentencePieceModel(bytes: Uint8Array, file: string): Senten
         if (f === 1 && w === 2) {
           const [a, b] = r.bytes();
           info.normalizer.name = new TextDecoder().decode(bytes.subarray(a, b));
+        } else if (f === 2 && w === 2) {
+          const [a, b] = r.bytes();
+          info.normalizer.precompiledCharsmap = bytes.slice(a, b);
         } else if (f === 3 && w === 0) info.normalizer.addDummyPrefix = r.varint() !== 0n;
+        else if (f === 4 && w === 0) info.normalizer.removeExtraWhitespaces = r.varint() !== 0n;
         else r.skip(w);
       }
     }

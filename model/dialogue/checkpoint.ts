@@ -98,7 +98,23 @@ function findTokenizerFile(dir: string, named?: string): string {
   throw new CheckpointError(`${dir} has no tokenizer file (looked for ${candidates.join(', ')})`);
 }
 
-export async function loadDialogueModel(dir: string): Promise<LoadedDialogueModel> {
+/** What a dialogue checkpoint holds, read and checked but not yet made into TF.js variables. */
+export interface DialogueCheckpointContents {
+  dir: string;
+  config: DialogueModelConfig;
+  /** Every tensor under our names (the GPT's and, when present, the critic's), shapes checked. */
+  weights: Map<string, Float32Array>;
+  /** The critic's projection width, when the checkpoint has a critic. */
+  criticDim: number | undefined;
+  tokenizer: Tokenizer;
+  format: DialogueFormat;
+}
+
+/**
+ * Reads a dialogue checkpoint (ours or a Hugging Face GPT-2 directory) without building the model, for
+ * loading and for exports that never run it in TF.js.
+ */
+export async function readDialogueCheckpoint(dir: string): Promise<DialogueCheckpointContents> {
   const checkpoint = readCheckpoint(dir);
   const raw = checkpoint.config;
   const configFile = join(dir, CONFIG_FILE);
@@ -123,16 +139,19 @@ export async function loadDialogueModel(dir: string): Promise<LoadedDialogueMode
   }
   checkArrays(join(dir, WEIGHTS_FILE), named, expected);
   const weights = new Map([...named].map(([name, { data }]) => [name, data]));
-  const model = new GPT(config.model, weights);
-  const heads = expected.has(F_PROJECTION) ? new DemiHeads(config.model.dModel, expected.get(F_PROJECTION)![1], weights) : null;
   const tokenizer = await loadTokenizer(findTokenizerFile(dir, config.tokenizer?.file));
   if (tokenizer.vocabSize > config.model.vocabSize) {
-    model.dispose();
-    heads?.dispose();
     throw new CheckpointError(`${dir}: tokenizer has ${tokenizer.vocabSize} ids but the model only ${config.model.vocabSize}`);
   }
+  return { dir, config, weights, criticDim: expected.get(F_PROJECTION)?.[1], tokenizer, format: dialogueFormat(tokenizer) };
+}
+
+export async function loadDialogueModel(dir: string): Promise<LoadedDialogueModel> {
+  const { config, weights, criticDim, tokenizer, format } = await readDialogueCheckpoint(dir);
+  const model = new GPT(config.model, weights);
+  const heads = criticDim === undefined ? null : new DemiHeads(config.model.dModel, criticDim, weights);
   return {
-    dir, model, heads, tokenizer, format: dialogueFormat(tokenizer), config,
+    dir, model, heads, tokenizer, format, config,
     dispose() {
       model.dispose();
       heads?.dispose();

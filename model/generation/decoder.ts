@@ -14,7 +14,23 @@ import { tf } from '../engine/index.js';
 import { KVCache, type GPT } from '../transformer/index.js';
 import { GenerationInputError } from '../errors.js';
 
-export class Decoder {
+/**
+ * What the decoding loops need of a model runtime: next-token logits of every row, [rows * vocab],
+ * after the prompts and after each appended token, and rows kept / reordered / duplicated. `Decoder`
+ * (below) is the TF.js one; model/generation/onnx-decoder.ts runs the exported ONNX graph in onnxruntime.
+ */
+export interface StepDecoder {
+  readonly batchSize: number;
+  prefill(): Float32Array | Promise<Float32Array>;
+  step(tokens: readonly number[]): Float32Array | Promise<Float32Array>;
+  select(rows: readonly number[]): void;
+  dispose(): void;
+}
+
+/** Makes the StepDecoder of one `generate` call for its (checked, truncated) prompts. */
+export type DecoderFactory = (prompts: readonly (readonly number[])[], useCache: boolean) => StepDecoder;
+
+export class Decoder implements StepDecoder {
   /** Real tokens of every row (prompt, then every token passed to `step`). */
   private rows: number[][];
   /** Left padding of every row (padded mode only; all zero otherwise). */

@@ -9,4 +9,5 @@ export {
 } from './logits-process.js';
 export { argmax, sampleToken, logSoftmaxInPlace, BeamHypotheses, type Hypothesis } from './search.js';
 export { TextStream, type TokenDecoder, findStopString, partialStopSuffix } from './text-stream.js';
-export { Decoder, paddedHidden } from './decoder.js';
+export { Decoder, paddedHidden, type StepDecoder, type DecoderFactory } from './decoder.js';
+export { OnnxDecoder, onnxRuntimeDecoder, type OnnxRuntime } from './onnx-decoder.js';

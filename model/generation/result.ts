@@ -1,6 +1,7 @@
 /** What `generate` returns per sequence, and the options it takes besides the decoding config. */
 import type { SeededRandom } from '../../core/index.js';
 import type { TokenDecoder } from './text-stream.js';
+import type { DecoderFactory } from './decoder.js';
 
 /**
  * - 'eos': the model produced an EOS id (it is not part of `tokenIds` or `text`);
@@ -51,4 +52,9 @@ export interface GenerateOptions {
   random?: SeededRandom;
   /** Await the event loop between tokens so cancellation and I/O get through (default true). */
   yieldBetweenTokens?: boolean;
+  /**
+   * Another runtime for the model's forward passes (e.g. onnxruntime: `onnxRuntimeDecoder` in
+   * model/generation/onnx-decoder.ts); default the TF.js `Decoder` over the GPT given to `generate`.
+   */
+  decoder?: DecoderFactory;
 }

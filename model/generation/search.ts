@@ -8,7 +8,7 @@ import { SeededRandom } from '../../core/index.js';
 import type { GPT } from '../transformer/index.js';
 import type { GenerationConfig } from './config.js';
 import type { LogitsProcessor } from './logits-process.js';
-import { Decoder } from './decoder.js';
+import { Decoder, type StepDecoder } from './decoder.js';
 import { TextStream } from './text-stream.js';
 import type { FinishReason, GenerateOptions, GenerationResult } from './result.js';
 
@@ -28,11 +28,15 @@ function elapsed(context: RunContext): number {
   return performance.now() - context.start;
 }
 
-/** Runs one decoding loop on a Decoder over the prompts; its KV cache is freed however the loop ends. */
-async function withDecoder(context: RunContext, loop: (decoder: Decoder, prefill: Float32Array) => Promise<void>): Promise<void> {
-  const decoder = new Decoder(context.model, context.prompts, context.config.useCache);
+/**
+ * Runs one decoding loop on a decoder over the prompts (TF.js's, or the one `options.decoder` makes);
+ * its KV cache is freed however the loop ends.
+ */
+async function withDecoder(context: RunContext, loop: (decoder: StepDecoder, prefill: Float32Array) => Promise<void>): Promise<void> {
+  const { prompts, config, options } = context;
+  const decoder = options.decoder ? options.decoder(prompts, config.useCache) : new Decoder(context.model, prompts, config.useCache);
   try {
-    await loop(decoder, decoder.prefill());
+    await loop(decoder, await decoder.prefill());
   } finally {
     decoder.dispose();
   }
@@ -198,7 +202,7 @@ export async function greedyOrSample(context: RunContext): Promise<GenerationRes
       }
       decoder.select(keep);
       active = keep.map((r) => active[r]);
-      logits = decoder.step(active.map((s) => s.generated[s.generated.length - 1]));
+      logits = await decoder.step(active.map((s) => s.generated[s.generated.length - 1]));
     }
   });
   return sequences.map((s) => s.result!);
@@ -442,7 +446,7 @@ export async function beamSearch(context: RunContext): Promise<GenerationResult[
       }
       decoder.select(sources);
       active = stillActive;
-      logits = decoder.step(tokens);
+      logits = await decoder.step(tokens);
     }
   });
   return searches.map((s) => s.result!);

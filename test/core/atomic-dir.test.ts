@@ -41,10 +41,19 @@ describe('writeDirectoryAtomically', () => {
     expect(siblings()).toEqual([]);
   });
 
+  test('a name with a folder (onnx/model.onnx) is written inside that folder', () => {
+    const target = join(dir, 'export');
+    writeDirectoryAtomically(target, { 'config.json': '{}', 'onnx/model.onnx': new Uint8Array([8, 1]) });
+    expect(readdirSync(target).sort()).toEqual(['config.json', 'onnx']);
+    expect([...readFileSync(join(target, 'onnx', 'model.onnx'))]).toEqual([8, 1]);
+    expect(siblings()).toEqual([]);
+  });
+
   test('an error part-way (the second file cannot be written) keeps the old directory intact, no temporaries', () => {
     const target = join(dir, 'ckpt');
     writeDirectoryAtomically(target, { 'a.txt': 'old a', 'b.txt': 'old b' });
-    expect(() => writeDirectoryAtomically(target, { 'a.txt': 'new a', 'no-such-folder/b.txt': 'new b' })).toThrow(/ENOENT/);
+    // The folder of the second name is a file the first one wrote.
+    expect(() => writeDirectoryAtomically(target, { 'a.txt': 'new a', 'a.txt/b.txt': 'new b' })).toThrow(/EEXIST|ENOTDIR/);
     expect(contents(target)).toEqual({ 'a.txt': 'old a', 'b.txt': 'old b' });
     expect(siblings()).toEqual([]);
   });
