@@ -1,15 +1,18 @@
 #!/usr/bin/env node
 /**
- * The MLE / InfoNCE / DEMI comparison on DailyDialog (issue #8, README "DEMI for dialogue"):
- * trains the four variants of configs/dailydialog-compare.json (same size, steps, seed and tokenizer;
- * only the objective differs), decodes the whole test split with the same greedy decoding through
- * `demi generate`, scores it with `demi evaluate`, and writes results.md / results.json from those
- * reports and the training logs, so the README's table is this script's output, never typed.
+ * The MLE / InfoNCE / DEMI comparison on DailyDialog (README "MLE vs InfoNCE vs DEMI"), over seeds:
+ * trains the four variants of configs/dailydialog-compare.json (same size, steps and tokenizer; only
+ * the objective differs) once per seed, decodes the whole test split with the same greedy decoding
+ * (`demi generate`), scores it (`demi evaluate`), evaluates the encoder itself (`demi evaluate-encoder`:
+ * retrieval and probes), and writes results.md / results.json with mean +- std over seeds, so the
+ * README's table is this script's output, never typed.
  *
- *   node scripts/compare-dialogue.mjs [--data-path FILE] [--out runs/compare] [--steps N] [--limit N]
+ *   node scripts/compare-dialogue.mjs [--data-path FILE] [--seeds 1,2,3] [--out runs/compare]
+ *     [--results docs/results/compare-dialogue] [--variants mle,infonce,demi-2,demi-4] [--steps N] [--limit N]
  *
- * A variant whose directory already holds a finished report is reused; one with a checkpoint but no
- * report is resumed (`--resume`), so a killed comparison picks up where it stopped.
+ * Each finished run leaves a small summary in --results (committed with the repository); a run whose
+ * summary exists is not redone, and one with a checkpoint but no summary is resumed (`--resume`), so a
+ * comparison longer than one sitting continues where it stopped, even on another clone.
  */
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
@@ -20,10 +23,14 @@ const { values } = parseArgs({
   options: {
     'data-path': { type: 'string' },
     out: { type: 'string', default: 'runs/compare' },
+    results: { type: 'string', default: 'docs/results/compare-dialogue' },
+    seeds: { type: 'string', default: '1,2,3' },
+    variants: { type: 'string' },
     steps: { type: 'string' },
     limit: { type: 'string' },
     'max-new-tokens': { type: 'string', default: '40' },
     config: { type: 'string', default: 'configs/dailydialog-compare.json' },
+    'report-only': { type: 'boolean', default: false },
   },
 });
 
@@ -60,41 +67,55 @@ function lastVal(logPath) {
 }
 
 const out = values.out;
+const seeds = values.seeds.split(',').map(Number);
 mkdirSync(out, { recursive: true });
-const results = [];
-for (const variant of VARIANTS) {
-  const dir = join(out, variant.name);
-  const summaryPath = join(dir, 'comparison.json');
-  if (existsSync(summaryPath)) {
-    results.push(JSON.parse(readFileSync(summaryPath, 'utf8')));
-    continue;
-  }
-  const sets = [...variant.set];
+mkdirSync(values.results, { recursive: true });
+
+function median(xs) {
+  if (xs.length === 0) return null;
+  const sorted = [...xs].sort((a, b) => a - b);
+  return sorted.length % 2 ? sorted[(sorted.length - 1) / 2] : (sorted[sorted.length / 2 - 1] + sorted[sorted.length / 2]) / 2;
+}
+
+function runOne(variant, seed) {
+  const dir = join(out, `${variant.name}-s${seed}`);
+  const sets = [...variant.set, `training.seed=${seed}`];
   if (values['data-path']) sets.push(`data.train.path=${values['data-path']}`, `data.valid.path=${values['data-path']}`);
+  const dataArgs = values['data-path'] ? ['--data-path', values['data-path']] : [];
   const trainArgs = demi(['train', 'dialogue', '--config', values.config, '--out', dir,
     ...sets.flatMap((s) => ['--set', quoteSet(s)]),
     ...(values.steps ? ['--steps', values.steps] : []),
     ...(existsSync(join(dir, 'last')) ? ['--resume'] : [])]);
   const trainSeconds = run(trainArgs);
   const generations = join(dir, 'test-generations.jsonl');
-  const generateArgs = demi(['generate', '--model', join(dir, 'best'), '--corpus', 'dailydialog', '--split', 'test',
-    ...(values['data-path'] ? ['--data-path', values['data-path']] : []),
+  const generateArgs = demi(['generate', '--model', join(dir, 'best'), '--corpus', 'dailydialog', '--split', 'test', ...dataArgs,
     ...(values.limit ? ['--limit', values.limit] : []),
     '--max-new-tokens', values['max-new-tokens'], '--output', generations]);
   const generateSeconds = run(generateArgs);
   const reportPath = join(dir, 'test-report.json');
   const evaluateArgs = demi(['evaluate', '--input', generations, '--output', reportPath]);
   run(evaluateArgs);
+  const encoderPath = join(dir, 'encoder-report.json');
+  const encoderArgs = demi(['evaluate-encoder', '--model', join(dir, 'best'), '--corpus', 'dailydialog', '--split', 'test', ...dataArgs,
+    '--examples', '1000', '--lm-examples', '100', '--probe-train', '10000', '--seed', '1', '--output', encoderPath]);
+  const encoderSeconds = run(encoderArgs);
   const report = JSON.parse(readFileSync(reportPath, 'utf8'));
+  const encoder = JSON.parse(readFileSync(encoderPath, 'utf8'));
   const { last, best } = lastVal(join(dir, 'log.jsonl'));
+  const trainRows = readFileSync(join(dir, 'log.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l)).filter((r) => r.kind === 'train');
   const miTerms = Object.keys(last).filter((k) => /^mi_\d+$/.test(k)).sort().map((k) => last[k]);
-  const summary = {
+  return {
     variant: variant.name,
     label: variant.label,
-    commands: [trainArgs, generateArgs, evaluateArgs].map((a) => `node ${a.join(' ')}`),
+    seed,
+    commands: [trainArgs, generateArgs, evaluateArgs, encoderArgs].map((a) => `node ${a.join(' ')}`),
     trainSeconds,
     generateSeconds,
+    encoderSeconds,
     steps: last.step,
+    // What a step costs, as the trainer logged it: LM input tokens per second (median over the log windows).
+    // The critic adds one response-alone pass per level, so equal steps are not equal compute.
+    tokensPerSecond: median(trainRows.map((r) => r.tokPerSecond).filter(Number.isFinite)),
     bestValidationPpl: best.ppl,
     bestStep: best.step,
     miTotal: last.mi_total ?? null,
@@ -109,27 +130,68 @@ for (const variant of VARIANTS) {
       entropy4: report.entropy.entropy4,
       averageLength: report.averageLength.words,
     },
+    encoder: { retrieval: encoder.retrieval, probes: encoder.probes, mi: encoder.mi },
   };
-  writeFileSync(summaryPath, `${JSON.stringify(summary, null, 2)}\n`);
-  results.push(summary);
 }
 
-const f = (x, digits) => (x === null || x === undefined ? '-' : x.toFixed(digits));
-const minutes = (s) => `${(s / 60).toFixed(1)} min`;
-const table = [
-  '| objective | test ppl | BLEU | F1 | distinct-1 | distinct-2 | entropy-4 | avg length | best val ppl (step) | final MI terms, validation (nats) | train | generate |',
-  '|---|---|---|---|---|---|---|---|---|---|---|---|',
-  ...results.map((r) => `| ${r.label} | ${f(r.test.perplexity, 2)} | ${f(r.test.bleu, 2)} | ${f(r.test.f1, 4)} | ${f(r.test.distinct1, 4)} | ${f(r.test.distinct2, 4)} | ${f(r.test.entropy4, 3)} | ${f(r.test.averageLength, 2)} | ${f(r.bestValidationPpl, 2)} (${r.bestStep}) | ${r.miTerms.length ? `${r.miTerms.map((t) => t.toFixed(3)).join(' + ')} = ${r.miTotal.toFixed(3)}` : '- (no critic)'} | ${minutes(r.trainSeconds)} | ${minutes(r.generateSeconds)} |`),
+// Seed-major: every variant gets seed 1 before any gets seed 2, so a comparison cut short is balanced.
+const results = [];
+for (const seed of seeds) {
+  for (const variant of VARIANTS.filter((v) => !values.variants || values.variants.split(',').includes(v.name))) {
+    const summaryPath = join(values.results, `${variant.name}-s${seed}.json`);
+    if (existsSync(summaryPath)) {
+      results.push(JSON.parse(readFileSync(summaryPath, 'utf8')));
+      continue;
+    }
+    if (values['report-only']) continue;
+    const summary = runOne(variant, seed);
+    writeFileSync(summaryPath, `${JSON.stringify(summary, null, 2)}\n`);
+    results.push(summary);
+  }
+}
+
+const mean = (xs) => xs.reduce((a, b) => a + b, 0) / xs.length;
+// Sample standard deviation (n - 1): the spread a new seed would show.
+const std = (xs) => (xs.length < 2 ? NaN : Math.sqrt(xs.reduce((a, x) => a + (x - mean(xs)) ** 2, 0) / (xs.length - 1)));
+const cell = (xs, digits) => {
+  const kept = xs.filter((x) => x !== null && x !== undefined && Number.isFinite(x));
+  if (kept.length === 0) return '-';
+  return kept.length === 1 ? kept[0].toFixed(digits) : `${mean(kept).toFixed(digits)} +- ${std(kept).toFixed(digits)}`;
+};
+const retrievalOf = (r, scorer, K) => r.encoder.retrieval.filter((x) => x.scorer === scorer && x.candidates === K)
+  .reduce((a, b) => (b.examples > (a?.examples ?? 0) ? b : a), undefined);
+const lmRetrievalOf = (r, K) => r.encoder.retrieval.find((x) => x.scorer === 'lm' && x.candidates === K);
+const probeOf = (r, target, feature) => r.encoder.probes.find((p) => p.target === target && p.feature === feature);
+
+const byVariant = VARIANTS.map((v) => ({ variant: v, runs: results.filter((r) => r.variant === v.name) })).filter((g) => g.runs.length > 0);
+const column = (runs, pick, digits) => cell(runs.map(pick), digits);
+const generationTable = [
+  '| objective | seeds | test ppl | BLEU | F1 | distinct-1 | distinct-2 | avg length | best val ppl | s / step (wall, with validation) | LM tokens / s (training) |',
+  '|---|---|---|---|---|---|---|---|---|---|---|',
+  ...byVariant.map(({ variant, runs }) => `| ${variant.label} | ${runs.map((r) => r.seed).join(', ')} | ${column(runs, (r) => r.test.perplexity, 2)} | ${column(runs, (r) => r.test.bleu, 2)} | ${column(runs, (r) => r.test.f1, 4)} | ${column(runs, (r) => r.test.distinct1, 4)} | ${column(runs, (r) => r.test.distinct2, 4)} | ${column(runs, (r) => r.test.averageLength, 2)} | ${column(runs, (r) => r.bestValidationPpl, 2)} | ${column(runs, (r) => r.trainSeconds / r.steps, 2)} | ${column(runs, (r) => r.tokensPerSecond, 0)} |`),
+];
+const encoderTable = [
+  '| objective | critic hits@1, K = 10 | critic hits@1, K = 100 | LM hits@1, K = 10 | LM hits@1, K = 100 | act probe acc (hidden) | act probe acc (f(x)) | emotion probe macro-F1 (hidden) | MI terms, test, shuffled batches (nats) |',
+  '|---|---|---|---|---|---|---|---|---|',
+  ...byVariant.map(({ variant, runs }) => {
+    const mi = runs[0].encoder.mi.find((m) => m.batchSize === 32);
+    const terms = mi ? mi.terms.map((_, k) => cell(runs.map((r) => r.encoder.mi.find((m) => m.batchSize === 32)?.terms[k]), 3)).join(' ; ') : '- (no critic)';
+    return `| ${variant.label} | ${column(runs, (r) => retrievalOf(r, 'critic', 10)?.hitsAt1, 3)} | ${column(runs, (r) => retrievalOf(r, 'critic', 100)?.hitsAt1, 3)} | ${column(runs, (r) => lmRetrievalOf(r, 10)?.hitsAt1, 3)} | ${column(runs, (r) => lmRetrievalOf(r, 100)?.hitsAt1, 3)} | ${column(runs, (r) => probeOf(r, 'act', 'hidden')?.accuracy, 3)} | ${column(runs, (r) => probeOf(r, 'act', 'critic')?.accuracy, 3)} | ${column(runs, (r) => probeOf(r, 'emotion', 'hidden')?.macroF1, 3)} | ${terms} |`;
+  }),
 ];
 const config = JSON.parse(readFileSync(values.config, 'utf8'));
-const header = [
-  `DailyDialog test split (${results[0].test.examples} responses), greedy decoding, at most ${values['max-new-tokens']} new tokens, same for all.`,
+const anyRun = results[0];
+const majority = anyRun ? probeOf(anyRun, 'act', 'hidden')?.majority : undefined;
+const header = anyRun ? [
+  `DailyDialog test split (${anyRun.test.examples} responses), greedy decoding, at most ${values['max-new-tokens']} new tokens, same for all.`,
   `Model: ${config.model.nLayer} layers, d ${config.model.dModel}, ${config.model.nHead} heads, block ${config.model.blockSize}; ` +
-    `${results[0].steps} steps of batch ${config.training.batchSize}, seed ${config.training.seed}, tokenizer ${config.tokenizer.path} (${values.config}).`,
-  'Only the objective differs: lambda = 0.1 and tau = 0.1 for every variant with a critic.',
+    `${anyRun.steps} steps of batch ${config.training.batchSize}, tokenizer ${config.tokenizer.path} (${values.config}); seeds as listed, mean +- sample std over them.`,
+  'Only the objective differs: lambda = 0.1 and tau = 0.1 for every variant with a critic (fixed before any run, not tuned).',
   '',
-];
-const commands = ['', 'Commands (as run by scripts/compare-dialogue.mjs):', '', '```', ...results.flatMap((r) => r.commands), '```', ''];
-writeFileSync(join(out, 'results.md'), [...header, ...table, ...commands].join('\n'));
+] : ['No finished runs yet.', ''];
+const encoderHeader = ['', `Encoder (demi evaluate-encoder, test split): hits@1 among K candidates drawn from the test responses, critic over 1000 examples, LM over 100 of them;`
+  + ` linear probes of the response's act / emotion from the context, trained on 10000 training examples${majority ? ` (act majority class '${majority.label}': accuracy ${majority.accuracy.toFixed(3)})` : ''}.`, ''];
+const commands = ['', 'Commands (as run by scripts/compare-dialogue.mjs, seed 1):', '', '```', ...results.filter((r) => r.seed === seeds[0]).flatMap((r) => r.commands), '```', ''];
+writeFileSync(join(out, 'results.md'), [...header, ...generationTable, ...encoderHeader, ...encoderTable, ...commands].join('\n'));
 writeFileSync(join(out, 'results.json'), `${JSON.stringify(results, null, 2)}\n`);
-console.log([...header, ...table].join('\n'));
+console.log([...header, ...generationTable, ...encoderHeader, ...encoderTable].join('\n'));
