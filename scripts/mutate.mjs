@@ -59,6 +59,27 @@ objective-adds-mi  model/dialogue/objective.ts
   + const loss = tf.add(lm, tf.mul(mi.total, config.lambda))
   tests: test/dialogue/objective.test.ts
 
+validation-in-episode-order  model/dialogue/batch.ts
+  - const order = new SeededRandom(VALIDATION_ORDER_SEED).shuffle(Array.from({ length: examples.length }, (_, i) => i));
+  + const order = Array.from({ length: examples.length }, (_, i) => i);
+  tests: test/dialogue/objective.test.ts
+
+# encoder evaluation
+retrieval-ties-count-as-wins  model/dialogue/encoder-evaluation.ts
+  - else if (s === target) tied++;
+  + else if (s === target) tied += 0;
+  tests: test/dialogue/encoder-evaluation.test.ts
+
+distractor-may-repeat-the-answer  model/dialogue/encoder-evaluation.ts
+  - if (j !== anchor && texts[j] !== texts[anchor]) chosen.add(j);
+  + if (j !== anchor) chosen.add(j);
+  tests: test/dialogue/encoder-evaluation.test.ts
+
+macro-f1-weighted-by-class  model/probe/classifier.ts
+  - return classes.size > 0 ? sum / classes.size : 0;
+  + return classes.size > 0 ? sum / classes.size * (labels.length > 0 ? 1 + 1 / labels.length : 1) : 0;
+  tests: test/dialogue/encoder-evaluation.test.ts
+
 # decoding
 top-p-strict  model/generation/logits-process.ts
   - if (cum <= limit && r < protectedFrom)

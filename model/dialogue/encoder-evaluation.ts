@@ -10,7 +10,7 @@
 import { tf } from '../engine/index.js';
 import { ConfigError, SeededRandom } from '../../core/index.js';
 import type { Example } from '../../data/dialogue/index.js';
-import { demi, importanceESS, infoNCE, type DemiLevel } from '../bounds/index.js';
+import { demi, importanceESS, importanceLogWeights, infoNCE, type DemiLevel } from '../bounds/index.js';
 import { majorityBaseline, trainProbe, type FeatureMatrix } from '../probe/index.js';
 import type { LoadedDialogueModel } from './checkpoint.js';
 import { makeDialogueBatch, validationBatches } from './batch.js';
@@ -308,6 +308,10 @@ export interface MiTermsResult {
   fullPair: number[];
   /** Mean effective sample size of the importance weights of terms 2..M (of batchSize - 1). */
   ess: number[];
+  /** Terms 2..M, with `dialogues`: the share of the importance weight on negatives from the anchor's own dialogue. */
+  sameDialogueWeight?: number[];
+  /** Terms 2..M, with `dialogues`: the share of rows whose most-weighted negative outscores the positive. */
+  topNegativeBeatsPositive?: number[];
 }
 
 /**
@@ -318,41 +322,73 @@ export interface MiTermsResult {
  * S_k - S_(k-1), weighted by S_(k-1) (right when S_k are full-pair critics); 'cumulative' with S_k
  * weighted by S_1 + ... + S_(k-1) (right when S_k are conditional critics, demi()'s default).
  */
-export function miTerms(loaded: LoadedDialogueModel, examples: readonly EncodedExample[], o: { batchSize: number; order: 'shuffled' | 'episode'; critic: MiCritic; scoreScale?: number; levels?: number }): MiTermsResult {
+export function miTerms(loaded: LoadedDialogueModel, examples: readonly EncodedExample[], o: {
+  batchSize: number; order: 'shuffled' | 'episode'; critic: MiCritic; scoreScale?: number; levels?: number;
+  /** The dialogue of each example: adds the weight diagnostics of MiTermsResult. */
+  dialogues?: readonly number[];
+}): MiTermsResult {
   const { model, heads, format, config } = loaded;
   if (!heads) throw new ConfigError(`${loaded.dir} has no critic: there are no MI terms to estimate`);
   const objective = config.objective;
   const levels = o.levels ?? objective.levels;
   const scale = o.scoreScale ?? 1;
+  const indices = Array.from({ length: examples.length }, (_, i) => i);
   const batches = o.order === 'shuffled'
-    ? validationBatches(examples, o.batchSize)
-    : Array.from({ length: Math.ceil(examples.length / o.batchSize) }, (_, b) => examples.slice(b * o.batchSize, (b + 1) * o.batchSize));
+    ? validationBatches(indices, o.batchSize)
+    : Array.from({ length: Math.ceil(indices.length / o.batchSize) }, (_, b) => indices.slice(b * o.batchSize, (b + 1) * o.batchSize));
   const full = batches.filter((b) => b.length === o.batchSize);
   if (full.length === 0) throw new ConfigError(`MI terms need at least one full batch of ${o.batchSize}; there are ${examples.length} examples`);
-  const sums = { terms: new Array(levels).fill(0), fullPair: new Array(levels).fill(0), ess: new Array(Math.max(levels - 1, 0)).fill(0) };
-  for (const chunk of full) {
-    const batch = makeDialogueBatch(chunk, format, levels);
-    const values = tf.tidy(() => {
+  const conditional = Math.max(levels - 1, 0);
+  const sums = {
+    terms: new Array(levels).fill(0), fullPair: new Array(levels).fill(0), ess: new Array(conditional).fill(0),
+    sameDialogue: new Array(conditional).fill(0), topBeats: new Array(conditional).fill(0),
+  };
+  for (const rows of full) {
+    const batch = makeDialogueBatch(rows.map((i) => examples[i]), format, levels);
+    const { values, weights, phis } = tf.tidy(() => {
       const hidden = model.hidden(tf.tensor2d(batch.ids, [batch.size, batch.T], 'int32'));
       const scores = criticLevels(model, heads, hidden, batch, { split: 'response', tau: objective.tau })
         .map((l) => tf.mul((l as { scores: tf.Tensor2D }).scores, scale) as tf.Tensor2D);
-      const chain: DemiLevel[] = scores.map((s, k) => {
-        if (k === 0) return { scores: s };
-        if (o.critic === 'as-trained') return { scores: s, logWeights: scores[k - 1] };
-        if (o.critic === 'difference') return { scores: tf.sub(s, scores[k - 1]) as tf.Tensor2D, logWeights: scores[k - 1] };
-        return { scores: s };
-      });
-      const weightsOf = (k: number) => (o.critic === 'cumulative' ? tf.addN(scores.slice(0, k)) as tf.Tensor2D : scores[k - 1]);
-      return [
-        ...demi(chain).terms,
-        ...scores.map((s) => infoNCE(s)),
-        ...scores.slice(1).map((_, k) => tf.mean(importanceESS(weightsOf(k + 1)))),
-      ].map((t) => t.dataSync()[0]);
+      const phi = (k: number) => (o.critic === 'difference' ? tf.sub(scores[k], scores[k - 1]) as tf.Tensor2D : scores[k]);
+      const logWeightsOf = (k: number) => (o.critic === 'cumulative' ? tf.addN(scores.slice(0, k)) as tf.Tensor2D : scores[k - 1]);
+      const chain: DemiLevel[] = scores.map((s, k) => (k === 0 ? { scores: s } : { scores: phi(k), logWeights: logWeightsOf(k) }));
+      const terms = demi(chain).terms;
+      const fullPair = scores.map((s) => infoNCE(s));
+      const ess = scores.slice(1).map((_, k) => tf.mean(importanceESS(logWeightsOf(k + 1))));
+      const values = [...terms, ...fullPair, ...ess].map((t) => t.dataSync()[0]);
+      if (!o.dialogues) return { values, weights: [], phis: [] };
+      return {
+        values,
+        weights: scores.slice(1).map((_, k) => tf.exp(importanceLogWeights(logWeightsOf(k + 1))).arraySync() as number[][]),
+        phis: scores.slice(1).map((_, k) => phi(k + 1).arraySync() as number[][]),
+      };
     });
     values.slice(0, levels).forEach((v, k) => { sums.terms[k] += v; });
     values.slice(levels, 2 * levels).forEach((v, k) => { sums.fullPair[k] += v; });
     values.slice(2 * levels).forEach((v, k) => { sums.ess[k] += v; });
+    if (o.dialogues) {
+      const dialogue = rows.map((i) => o.dialogues![i]);
+      weights.forEach((w, k) => {
+        let same = 0;
+        let beats = 0;
+        w.forEach((row, i) => {
+          let top = -1;
+          row.forEach((wij, j) => {
+            if (j === i) return;
+            if (dialogue[j] === dialogue[i]) same += wij;
+            if (top < 0 || wij > row[top]) top = j;
+          });
+          if (phis[k][i][top] > phis[k][i][i]) beats++;
+        });
+        sums.sameDialogue[k] += same / w.length;
+        sums.topBeats[k] += beats / w.length;
+      });
+    }
   }
   const mean = (xs: number[]) => xs.map((x) => x / full.length);
-  return { batchSize: o.batchSize, batches: full.length, order: o.order, critic: o.critic, scoreScale: scale, terms: mean(sums.terms), fullPair: mean(sums.fullPair), ess: mean(sums.ess) };
+  return {
+    batchSize: o.batchSize, batches: full.length, order: o.order, critic: o.critic, scoreScale: scale,
+    terms: mean(sums.terms), fullPair: mean(sums.fullPair), ess: mean(sums.ess),
+    ...(o.dialogues ? { sameDialogueWeight: mean(sums.sameDialogue), topNegativeBeatsPositive: mean(sums.topBeats) } : {}),
+  };
 }
