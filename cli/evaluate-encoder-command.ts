@@ -145,7 +145,7 @@ export async function evaluateEncoderCommand(argv: string[]): Promise<void> {
         if (!Number.isInteger(b) || b < 2) throw new CliError(`--mi-batch takes integers >= 2, got ${b}`);
         if (encoded.length < b) continue;
         say(`MI terms in batches of ${b}`);
-        report.mi.push(miTerms(loaded, encoded, { batchSize: b, order: 'shuffled', critic: 'as-trained' }));
+        report.mi.push(miTerms(loaded, encoded, { batchSize: b, order: 'shuffled' }));
       }
     }
   } finally {

@@ -15,7 +15,7 @@ import { writeFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { episodesToExamples } from '../data/dialogue/index.js';
 import { selectBackend } from '../model/engine/index.js';
-import { encodeExample, loadDialogueModel, loadEpisodes, miTerms, type EncodedExample, type LoadedDialogueModel, type MiCritic } from '../model/dialogue/index.js';
+import { encodeExample, loadDialogueModel, loadEpisodes, miTerms, type EncodedExample, type LoadedDialogueModel, type ConditionalCritic } from '../model/dialogue/index.js';
 
 const { values } = parseArgs({
   options: {
@@ -49,16 +49,16 @@ const train = await encodedSplit(loaded, 'train', Number(values['train-examples'
 const trainedBatch = (loaded.config as { exportedFrom?: { training?: { batchSize?: number } }; training?: { batchSize?: number } });
 const B = trainedBatch.training?.batchSize ?? trainedBatch.exportedFrom?.training?.batchSize ?? 32;
 
-interface Setting { data: string; order: 'episode' | 'shuffled'; batchSize: number; critic: MiCritic; scale: number }
+interface Setting { data: string; order: 'episode' | 'shuffled'; batchSize: number; critic: ConditionalCritic; scale: number }
 const settings: Setting[] = [
-  { data: 'validation', order: 'episode', batchSize: B, critic: 'as-trained', scale: 1 },
-  { data: 'validation', order: 'shuffled', batchSize: B, critic: 'as-trained', scale: 1 },
-  { data: 'validation', order: 'shuffled', batchSize: 128, critic: 'as-trained', scale: 1 },
-  { data: 'train', order: 'episode', batchSize: B, critic: 'as-trained', scale: 1 },
-  { data: 'train', order: 'shuffled', batchSize: B, critic: 'as-trained', scale: 1 },
+  { data: 'validation', order: 'episode', batchSize: B, critic: 'level', scale: 1 },
+  { data: 'validation', order: 'shuffled', batchSize: B, critic: 'level', scale: 1 },
+  { data: 'validation', order: 'shuffled', batchSize: 128, critic: 'level', scale: 1 },
+  { data: 'train', order: 'episode', batchSize: B, critic: 'level', scale: 1 },
+  { data: 'train', order: 'shuffled', batchSize: B, critic: 'level', scale: 1 },
   { data: 'validation', order: 'shuffled', batchSize: B, critic: 'difference', scale: 1 },
   { data: 'validation', order: 'shuffled', batchSize: B, critic: 'cumulative', scale: 1 },
-  { data: 'validation', order: 'shuffled', batchSize: B, critic: 'as-trained', scale: 0.5 },
+  { data: 'validation', order: 'shuffled', batchSize: B, critic: 'level', scale: 0.5 },
 ];
 const f = (xs: number[] | undefined, digits = 2) => (xs ? xs.map((x) => x.toFixed(digits)).join(' / ') : '-');
 const rows: string[] = [];

@@ -28,6 +28,15 @@ export const objectiveSchema = z.object({
    * signal per step). Validation perplexity is always over response tokens.
    */
   lmTargets: z.enum(['response', 'dialogue']).default('response'),
+  /**
+   * The critic of each conditional term I(x; y(k) | y(k-1)), k >= 2, and its importance weights
+   * (docs/ARCHITECTURE.md §5; README "DEMI's conditional terms"):
+   * 'level': S_k weighted by S_(k-1), one score playing both roles (the paper's recipe as first built);
+   * 'difference': S_k - S_(k-1) weighted by S_(k-1), right when each S_k estimates the full pmi of
+   *   (x, y(k)), which in-batch training of a shared critic makes it do;
+   * 'cumulative': S_k weighted by S_1 + ... + S_(k-1), right when each S_k is a conditional critic.
+   */
+  conditionalCritic: z.enum(['level', 'difference', 'cumulative']).default('level'),
 }).strict();
 
 export const DialogueTrainConfigSchema = z.object({

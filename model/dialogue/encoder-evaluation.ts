@@ -10,12 +10,12 @@
 import { tf } from '../engine/index.js';
 import { ConfigError, SeededRandom } from '../../core/index.js';
 import type { Example } from '../../data/dialogue/index.js';
-import { demi, importanceESS, importanceLogWeights, infoNCE, type DemiLevel } from '../bounds/index.js';
+import { demi, importanceESS, importanceLogWeights, infoNCE } from '../bounds/index.js';
 import { majorityBaseline, trainProbe, type FeatureMatrix } from '../probe/index.js';
 import type { LoadedDialogueModel } from './checkpoint.js';
 import { makeDialogueBatch, validationBatches } from './batch.js';
 import { encodeContext, type EncodedExample } from './format.js';
-import { criticLevels, rowsAt } from './objective.js';
+import { chainLevels, criticLevels, rowsAt, type ConditionalCritic } from './objective.js';
 import { F_PROJECTION, G_PROJECTION } from './demi-heads.js';
 import { referenceNll } from './reference-nll.js';
 
@@ -293,13 +293,12 @@ export function responseLabelProbes(train: { features: Partial<Record<ProbeFeatu
 
 // ---- MI terms
 
-export type MiCritic = 'as-trained' | 'difference' | 'cumulative';
 
 export interface MiTermsResult {
   batchSize: number;
   batches: number;
   order: 'shuffled' | 'episode';
-  critic: MiCritic;
+  critic: ConditionalCritic;
   /** Multiplies every score (1 = as trained; 0.5 = a softer critic, as with twice the temperature). */
   scoreScale: number;
   /** terms[0] = I(x; y(1)), terms[k] = I(x; y(k+1) | y(k)), in nats, averaged over batches. */
@@ -318,18 +317,18 @@ export interface MiTermsResult {
  * The chain-rule terms of a critic model on `examples` (encoded as in training) in full batches, in a
  * fixed shuffled order (as validation takes them) or in episode order (consecutive turns of a dialogue
  * together, what validation did before validationBatches). `critic` picks the conditional critic of term
- * k >= 2: 'as-trained' scores it with S_k weighted by S_(k-1) (the objective); 'difference' with
- * S_k - S_(k-1), weighted by S_(k-1) (right when S_k are full-pair critics); 'cumulative' with S_k
- * weighted by S_1 + ... + S_(k-1) (right when S_k are conditional critics, demi()'s default).
+ * k >= 2 (objective.conditionalCritic: 'level', 'difference', 'cumulative'); default: the one the model
+ * was trained with.
  */
 export function miTerms(loaded: LoadedDialogueModel, examples: readonly EncodedExample[], o: {
-  batchSize: number; order: 'shuffled' | 'episode'; critic: MiCritic; scoreScale?: number; levels?: number;
+  batchSize: number; order: 'shuffled' | 'episode'; critic?: ConditionalCritic; scoreScale?: number; levels?: number;
   /** The dialogue of each example: adds the weight diagnostics of MiTermsResult. */
   dialogues?: readonly number[];
 }): MiTermsResult {
   const { model, heads, format, config } = loaded;
   if (!heads) throw new ConfigError(`${loaded.dir} has no critic: there are no MI terms to estimate`);
   const objective = config.objective;
+  const critic = o.critic ?? objective.conditionalCritic ?? 'level';
   const levels = o.levels ?? objective.levels;
   const scale = o.scoreScale ?? 1;
   const indices = Array.from({ length: examples.length }, (_, i) => i);
@@ -347,11 +346,12 @@ export function miTerms(loaded: LoadedDialogueModel, examples: readonly EncodedE
     const batch = makeDialogueBatch(rows.map((i) => examples[i]), format, levels);
     const { values, weights, phis } = tf.tidy(() => {
       const hidden = model.hidden(tf.tensor2d(batch.ids, [batch.size, batch.T], 'int32'));
-      const scores = criticLevels(model, heads, hidden, batch, { split: 'response', tau: objective.tau })
+      // Level k's own score S_k: with 'level' weights each level's scores are S_k as they are.
+      const scores = criticLevels(model, heads, hidden, batch, { split: 'response', tau: objective.tau, conditionalCritic: 'level' })
         .map((l) => tf.mul((l as { scores: tf.Tensor2D }).scores, scale) as tf.Tensor2D);
-      const phi = (k: number) => (o.critic === 'difference' ? tf.sub(scores[k], scores[k - 1]) as tf.Tensor2D : scores[k]);
-      const logWeightsOf = (k: number) => (o.critic === 'cumulative' ? tf.addN(scores.slice(0, k)) as tf.Tensor2D : scores[k - 1]);
-      const chain: DemiLevel[] = scores.map((s, k) => (k === 0 ? { scores: s } : { scores: phi(k), logWeights: logWeightsOf(k) }));
+      const chain = chainLevels(scores, critic) as { scores: tf.Tensor2D; logWeights?: tf.Tensor2D }[];
+      const phi = (k: number) => chain[k].scores;
+      const logWeightsOf = (k: number) => chain[k].logWeights!;
       const terms = demi(chain).terms;
       const fullPair = scores.map((s) => infoNCE(s));
       const ess = scores.slice(1).map((_, k) => tf.mean(importanceESS(logWeightsOf(k + 1))));
@@ -387,7 +387,7 @@ export function miTerms(loaded: LoadedDialogueModel, examples: readonly EncodedE
   }
   const mean = (xs: number[]) => xs.map((x) => x / full.length);
   return {
-    batchSize: o.batchSize, batches: full.length, order: o.order, critic: o.critic, scoreScale: scale,
+    batchSize: o.batchSize, batches: full.length, order: o.order, critic, scoreScale: scale,
     terms: mean(sums.terms), fullPair: mean(sums.fullPair), ess: mean(sums.ess),
     ...(o.dialogues ? { sameDialogueWeight: mean(sums.sameDialogue), topNegativeBeatsPositive: mean(sums.topBeats) } : {}),
   };

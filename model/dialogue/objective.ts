@@ -24,7 +24,11 @@ export interface DemiObjectiveConfig {
   projectionDim: number;
   /** Tokens the LM loss of training batches covers (see model/dialogue/config.ts); default 'response'. */
   lmTargets?: 'response' | 'dialogue';
+  /** The conditional terms' critic and weights (see model/dialogue/config.ts); default 'level'. */
+  conditionalCritic?: ConditionalCritic;
 }
+
+export type ConditionalCritic = 'level' | 'difference' | 'cumulative';
 
 export interface DialogueLossOutput {
   loss: tf.Scalar;
@@ -59,19 +63,15 @@ function computeLoss(model: GPT, heads: DemiHeads | null, batch: DialogueBatch, 
  * and the whole context's scores. `hidden` is the LM pass's hidden states (f reads the context end).
  */
 export function criticLevels(model: GPT, heads: DemiHeads, hidden: tf.Tensor3D, batch: DialogueBatch,
-  config: Pick<DemiObjectiveConfig, 'split' | 'tau'>, options: { training?: boolean; random?: SeededRandom } = {}): DemiLevel[] {
+  config: Pick<DemiObjectiveConfig, 'split' | 'tau' | 'conditionalCritic'>, options: { training?: boolean; random?: SeededRandom } = {}): DemiLevel[] {
   const B = batch.size;
   const fx = heads.f(rowsAt(hidden, batch.contextEnd));
   const responses = model.hidden(tf.tensor2d(batch.responseIds, [B, batch.Ty], 'int32'), options);
   const levels: DemiLevel[] = [];
   if (config.split === 'response') {
-    let previous: tf.Tensor2D | undefined;
-    for (let k = 0; k < batch.levels; k++) {
-      const gy = heads.g(rowsAt(responses, batch.prefixEnds.subarray(k * B, (k + 1) * B)));
-      const scores = DemiHeads.scores(fx, gy, config.tau);
-      levels.push(previous ? { scores, logWeights: previous } : { scores });
-      previous = scores;
-    }
+    const scores = Array.from({ length: batch.levels }, (_, k) =>
+      DemiHeads.scores(fx, heads.g(rowsAt(responses, batch.prefixEnds.subarray(k * B, (k + 1) * B))), config.tau));
+    return chainLevels(scores, config.conditionalCritic ?? 'level');
   } else {
     const fullEnds = batch.prefixEnds.subarray((batch.levels - 1) * B, batch.levels * B);
     const gy = heads.g(rowsAt(responses, fullEnds));
@@ -83,6 +83,19 @@ export function criticLevels(model: GPT, heads: DemiHeads, hidden: tf.Tensor3D, 
     levels.push({ scores: s1 }, { scores: s2, logWeights: s1 });
   }
   return levels;
+}
+
+/**
+ * The chain-rule levels from per-level scores S_1..S_M: term 1 is InfoNCE(S_1); term k >= 2 is
+ * importance-weighted with the critic and weights `critic` names (model/dialogue/config.ts).
+ */
+export function chainLevels(scores: tf.Tensor2D[], critic: ConditionalCritic): DemiLevel[] {
+  return scores.map((s, k) => {
+    if (k === 0) return { scores: s };
+    if (critic === 'difference') return { scores: tf.sub(s, scores[k - 1]) as tf.Tensor2D, logWeights: scores[k - 1] };
+    if (critic === 'cumulative') return { scores: s, logWeights: tf.addN(scores.slice(0, k)) as tf.Tensor2D };
+    return { scores: s, logWeights: scores[k - 1] };
+  });
 }
 
 /**

@@ -163,8 +163,8 @@ describe('demi evaluate-encoder on a toy model', () => {
     const loaded = await loadDialogueModel(model);
     const episodes = toyEpisodes(60, 2);
     const encoded = episodes.flatMap((e) => e.turns.slice(1).map((_, i) => encodeExample(e.turns.slice(0, i + 1), e.turns[i + 1], loaded.tokenizer, loaded.format, { blockSize: 48 })));
-    await expectTensorCountFlat(() => { miTerms(loaded, encoded, { batchSize: 16, order: 'shuffled', critic: 'as-trained' }); }, 1);
-    const shuffled = miTerms(loaded, encoded, { batchSize: 16, order: 'shuffled', critic: 'as-trained' });
+    await expectTensorCountFlat(() => { miTerms(loaded, encoded, { batchSize: 16, order: 'shuffled', critic: 'level' }); }, 1);
+    const shuffled = miTerms(loaded, encoded, { batchSize: 16, order: 'shuffled', critic: 'level' });
     expect(shuffled.batches).toBe(Math.floor(encoded.length / 16));
     const difference = miTerms(loaded, encoded, { batchSize: 16, order: 'shuffled', critic: 'difference' });
     expect(difference.terms[0]).toBeCloseTo(shuffled.terms[0], 6);

@@ -5,7 +5,7 @@ import { tf, selectBackend, AdamW } from '../../model/engine/index.js';
 import { SeededRandom } from '../../core/index.js';
 import { GPT } from '../../model/transformer/index.js';
 import {
-  DemiHeads, dialogueLoss, encodeExample, makeDialogueBatch, prefixLengths, lastTurn, ExampleBatcher, validationBatches, type DemiObjectiveConfig,
+  DemiHeads, chainLevels, dialogueLoss, encodeExample, makeDialogueBatch, prefixLengths, lastTurn, ExampleBatcher, validationBatches, type DemiObjectiveConfig,
   type DialogueFormat, type EncodedExample,
 } from '../../model/dialogue/index.js';
 import { expectTensorCountFlat } from '../helpers/memory.js';
@@ -129,6 +129,37 @@ describe('objective', () => {
       const ctx = dialogueLoss(model, heads, batch, objective({ split: 'context' }));
       expect(ctx.mi!.terms).toHaveLength(2);
     });
+    model.dispose();
+    heads.dispose();
+  });
+
+  test('the conditional critic: level, difference or cumulative weights, term 1 unchanged', () => {
+    const S = [[[1, 2], [3, 4]], [[0.5, 1], [2, -1]], [[2, 0], [1, 1]]].map((m) => tf.tensor2d(m));
+    const read = (t: tf.Tensor | undefined) => (t ? t.arraySync() : undefined);
+    const level = chainLevels(S, 'level') as { scores: tf.Tensor2D; logWeights?: tf.Tensor2D }[];
+    expect(read(level[0].scores)).toEqual(read(S[0]));
+    expect(level[0].logWeights).toBeUndefined();
+    expect(read(level[2].logWeights)).toEqual(read(S[1]));
+    const difference = chainLevels(S, 'difference') as typeof level;
+    expect(read(difference[1].scores)).toEqual([[-0.5, -1], [-1, -5]]);
+    expect(read(difference[1].logWeights)).toEqual(read(S[0]));
+    const cumulative = chainLevels(S, 'cumulative') as typeof level;
+    expect(read(cumulative[2].scores)).toEqual(read(S[2]));
+    expect(read(cumulative[2].logWeights)).toEqual([[1.5, 3], [5, 3]]);
+    tf.dispose([...S, ...[...level, ...difference, ...cumulative].flatMap((l) => [l.scores, l.logWeights ?? []]).flat()]);
+
+    const model = new GPT(config, new SeededRandom(1));
+    const heads = new DemiHeads(16, 8, new SeededRandom(2));
+    const batch = makeDialogueBatch(examples, format, 3);
+    const terms = (critic: 'level' | 'difference' | 'cumulative') => tf.tidy(() =>
+      dialogueLoss(model, heads, batch, objective({ conditionalCritic: critic })).mi!.terms.map((t) => t.dataSync()[0]));
+    const [l, d, c] = [terms('level'), terms('difference'), terms('cumulative')];
+    expect(d[0]).toBeCloseTo(l[0], 6);
+    expect(c[0]).toBeCloseTo(l[0], 6);
+    expect(d[1]).not.toBeCloseTo(l[1], 4);
+    // With M = 3, term 2 has the same weights (S_1) under 'level' and 'cumulative'; term 3 does not.
+    expect(c[1]).toBeCloseTo(l[1], 6);
+    expect(c[2]).not.toBeCloseTo(l[2], 4);
     model.dispose();
     heads.dispose();
   });
