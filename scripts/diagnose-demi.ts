@@ -57,7 +57,9 @@ const settings: Setting[] = [
   { data: 'train', order: 'episode', batchSize: B, critic: 'level', scale: 1 },
   { data: 'train', order: 'shuffled', batchSize: B, critic: 'level', scale: 1 },
   { data: 'validation', order: 'shuffled', batchSize: B, critic: 'difference', scale: 1 },
+  { data: 'validation', order: 'shuffled', batchSize: 128, critic: 'difference', scale: 1 },
   { data: 'validation', order: 'shuffled', batchSize: B, critic: 'cumulative', scale: 1 },
+  { data: 'validation', order: 'shuffled', batchSize: 128, critic: 'cumulative', scale: 1 },
   { data: 'validation', order: 'shuffled', batchSize: B, critic: 'level', scale: 0.5 },
 ];
 const f = (xs: number[] | undefined, digits = 2) => (xs ? xs.map((x) => x.toFixed(digits)).join(' / ') : '-');
