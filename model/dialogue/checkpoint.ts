@@ -11,7 +11,7 @@ import { describeIssues, SeededRandom } from '../../core/index.js';
 import { GPT, GPTConfigSchema, parameterShapes, type GPTConfig } from '../transformer/index.js';
 import { readCheckpoint, checkArrays, CheckpointError, CONFIG_FILE, WEIGHTS_FILE, type NamedArrays } from '../training/index.js';
 import { objectiveSchema } from './config.js';
-import { DemiHeads, F_PROJECTION, G_PROJECTION } from './demi-heads.js';
+import { DemiHeads, F_PROJECTION, G_PROJECTION, criticProjections } from './demi-heads.js';
 import { dialogueFormat, type DialogueFormat } from './format.js';
 import type { DemiObjectiveConfig } from './objective.js';
 
@@ -78,6 +78,11 @@ function normaliseNames(weights: NamedArrays, config: GPTConfig): NamedArrays {
   return out;
 }
 
+/** How many g projections an objective's critic has (docs/ARCHITECTURE.md §5). */
+export function criticHeadLevels(objective: Pick<DemiObjectiveConfig, 'perLevelHeads' | 'levels' | 'split'>): number {
+  return objective.perLevelHeads && objective.split === 'response' ? objective.levels : 1;
+}
+
 /**
  * Every tensor the config implies, with its shape: the GPT's, and the critic's when the objective
  * trained one (lambda > 0) or the file has one (a stage trained on with lambda = 0 keeps it).
@@ -87,7 +92,7 @@ function expectedShapes(config: DialogueModelConfig, weights: NamedArrays): Map<
   const stored = weights.get(F_PROJECTION) ?? weights.get(G_PROJECTION);
   if (config.objective.lambda > 0 || stored) {
     const k = config.objective.lambda > 0 || !stored ? config.objective.projectionDim : stored.shape[1];
-    for (const name of [F_PROJECTION, G_PROJECTION]) shapes.set(name, [config.model.dModel, k]);
+    for (const name of criticProjections(criticHeadLevels(config.objective))) shapes.set(name, [config.model.dModel, k]);
   }
   return shapes;
 }
@@ -149,7 +154,7 @@ export async function readDialogueCheckpoint(dir: string): Promise<DialogueCheck
 export async function loadDialogueModel(dir: string): Promise<LoadedDialogueModel> {
   const { config, weights, criticDim, tokenizer, format } = await readDialogueCheckpoint(dir);
   const model = new GPT(config.model, weights);
-  const heads = criticDim === undefined ? null : new DemiHeads(config.model.dModel, criticDim, weights);
+  const heads = criticDim === undefined ? null : new DemiHeads(config.model.dModel, criticDim, weights, criticHeadLevels(config.objective));
   return {
     dir, model, heads, tokenizer, format, config,
     dispose() {
@@ -168,6 +173,6 @@ export function tokenizerFileEntry(tokenizer: Tokenizer): [string, Uint8Array] {
 export function newDialogueModel(config: GPTConfig, objective: DemiObjectiveConfig, seed: number): { model: GPT; heads: DemiHeads | null } {
   const random = new SeededRandom(seed);
   const model = new GPT(config, random);
-  const heads = objective.lambda > 0 ? new DemiHeads(config.dModel, objective.projectionDim, random) : null;
+  const heads = objective.lambda > 0 ? new DemiHeads(config.dModel, objective.projectionDim, random, criticHeadLevels(objective)) : null;
   return { model, heads };
 }

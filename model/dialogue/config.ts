@@ -37,6 +37,12 @@ export const objectiveSchema = z.object({
    * 'cumulative': S_k weighted by S_1 + ... + S_(k-1), right when each S_k is a conditional critic.
    */
   conditionalCritic: z.enum(['level', 'difference', 'cumulative']).default('level'),
+  /**
+   * One g projection per response prefix y(k) instead of one shared by all: lets S_k be a conditional
+   * critic ('cumulative') rather than M estimates of the same full-pair pmi. The whole response keeps
+   * the shared head's name, so rerank works either way.
+   */
+  perLevelHeads: z.boolean().default(false),
 }).strict();
 
 export const DialogueTrainConfigSchema = z.object({

@@ -26,6 +26,8 @@ export interface DemiObjectiveConfig {
   lmTargets?: 'response' | 'dialogue';
   /** The conditional terms' critic and weights (see model/dialogue/config.ts); default 'level'. */
   conditionalCritic?: ConditionalCritic;
+  /** One g projection per response prefix instead of one shared (see model/dialogue/config.ts). */
+  perLevelHeads?: boolean;
 }
 
 export type ConditionalCritic = 'level' | 'difference' | 'cumulative';
@@ -70,7 +72,7 @@ export function criticLevels(model: GPT, heads: DemiHeads, hidden: tf.Tensor3D, 
   const levels: DemiLevel[] = [];
   if (config.split === 'response') {
     const scores = Array.from({ length: batch.levels }, (_, k) =>
-      DemiHeads.scores(fx, heads.g(rowsAt(responses, batch.prefixEnds.subarray(k * B, (k + 1) * B))), config.tau));
+      DemiHeads.scores(fx, heads.g(rowsAt(responses, batch.prefixEnds.subarray(k * B, (k + 1) * B)), k + 1), config.tau));
     return chainLevels(scores, config.conditionalCritic ?? 'level');
   } else {
     const fullEnds = batch.prefixEnds.subarray((batch.levels - 1) * B, batch.levels * B);

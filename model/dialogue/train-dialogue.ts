@@ -9,7 +9,7 @@ import { episodesToExamples, type Example, type Episode, loadDailyDialog, loadTo
 import { loadTokenizer, trainSentencePiece, writeSentencePieceCorpus, type Tokenizer } from '../../data/tokenizer/index.js';
 import { log, SeededRandom, ConfigError } from '../../core/index.js';
 import { prepareRunDirectory, train, type TrainingResult } from '../training/index.js';
-import { CHECKPOINT_FORMAT, loadDialogueModel, newDialogueModel, tokenizerFileEntry, type DialogueModelConfig } from './checkpoint.js';
+import { CHECKPOINT_FORMAT, criticHeadLevels, loadDialogueModel, newDialogueModel, tokenizerFileEntry, type DialogueModelConfig } from './checkpoint.js';
 import type { DialogueTrainConfig } from './config.js';
 import { DemiHeads } from './demi-heads.js';
 import { dialogueFormat, encodeExample, type EncodedExample, type DialogueFormat } from './format.js';
@@ -70,7 +70,7 @@ export async function trainDialogue(config: DialogueTrainConfig, options: { resu
     const loaded = await loadDialogueModel(init);
     built = { model: loaded.model, heads: loaded.heads };
     if (config.objective.lambda > 0 && !built.heads) {
-      built.heads = new DemiHeads(loaded.config.model.dModel, config.objective.projectionDim, new SeededRandom(config.training.seed));
+      built.heads = new DemiHeads(loaded.config.model.dModel, config.objective.projectionDim, new SeededRandom(config.training.seed), criticHeadLevels(config.objective));
     }
   } else {
     built = newDialogueModel({ ...architecture, vocabSize: tokenizer.vocabSize, layerNormEpsilon: 1e-5 }, config.objective, config.training.seed);

@@ -101,3 +101,24 @@ test('the good checkpoint loads with its critic', async () => {
   expect(loaded.heads).not.toBeNull();
   loaded.dispose();
 });
+
+test('per-level critic heads are saved, required and loaded; the whole response keeps the shared name', async () => {
+  const objective = { ...config.objective, levels: 3, perLevelHeads: true };
+  const built = newDialogueModel(config.model, objective, 2);
+  expect(Object.keys(built.heads!.variables).sort()).toEqual(['demi.f_proj.weight', 'demi.g_proj.level1.weight', 'demi.g_proj.level2.weight', 'demi.g_proj.weight']);
+  const perLevel = new Map([...built.model.weights(), ...variableArrays(built.heads!.variables)]);
+  built.model.dispose();
+  built.heads!.dispose();
+  const write = (name: string, w: NamedArrays) => {
+    const out = join(dir, name);
+    writeCheckpoint(out, { config: { ...config, objective } as unknown as Record<string, unknown>, weights: w, extraFiles: { [tokenizerFile[0]]: tokenizerFile[1] } });
+    return out;
+  };
+  const loaded = await loadDialogueModel(write('per-level', perLevel));
+  expect(loaded.heads!.gLevels).toBe(3);
+  expect(Array.from(loaded.heads!.variables['demi.g_proj.level2.weight'].dataSync())).toEqual(Array.from(perLevel.get('demi.g_proj.level2.weight')!.data));
+  loaded.dispose();
+  const missing = new Map(perLevel);
+  missing.delete('demi.g_proj.level1.weight');
+  await expect(loadDialogueModel(write('per-level-missing', missing))).rejects.toThrow(/demi\.g_proj\.level1\.weight/);
+});

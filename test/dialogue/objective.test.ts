@@ -164,6 +164,28 @@ describe('objective', () => {
     heads.dispose();
   });
 
+  test('per-level heads: each prefix level is scored through its own g, which the loss trains', () => {
+    const model = new GPT(config, new SeededRandom(1));
+    const heads = new DemiHeads(16, 8, new SeededRandom(2), 3);
+    const shared = new DemiHeads(16, 8, new SeededRandom(2));
+    const batch = makeDialogueBatch(examples, format, 3);
+    const obj = objective({ levels: 3, perLevelHeads: true, conditionalCritic: 'cumulative' });
+    const vars = { ...model.variables, ...heads.variables };
+    const { grads } = tf.variableGrads(() => dialogueLoss(model, heads, batch, obj).loss, Object.values(vars));
+    for (const name of ['demi.g_proj.level1.weight', 'demi.g_proj.level2.weight', 'demi.g_proj.weight']) {
+      expect(tf.tidy(() => tf.norm(grads[vars[name].name]).dataSync()[0])).toBeGreaterThan(0);
+    }
+    tf.dispose(grads);
+    // The shared head and the whole-response head start from the same seed: level 3 (the whole response)
+    // scores alike, levels 1-2 differ.
+    const terms = (h: DemiHeads) => tf.tidy(() => dialogueLoss(model, h, batch, obj).mi!.terms.map((t) => t.dataSync()[0]));
+    const [own, one] = [terms(heads), terms(shared)];
+    expect(own[0]).not.toBeCloseTo(one[0], 4);
+    model.dispose();
+    heads.dispose();
+    shared.dispose();
+  });
+
   test('the MI term trains the critic heads and the transformer; the loss leaks no tensors', async () => {
     const model = new GPT(config, new SeededRandom(1));
     const heads = new DemiHeads(16, 8, new SeededRandom(2));
