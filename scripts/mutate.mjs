@@ -205,6 +205,17 @@ tokenizer-json-keeps-outer-spaces  data/tokenizer/sentencepiece-to-json.ts
   - steps.push({ type: 'Strip', strip_left: true, strip_right: true });
   + steps.push({ type: 'Strip', strip_left: false, strip_right: true });
   tests: test/data/tokenizer-json.test.ts
+
+# demi serve --runtime onnx
+serve-onnx-decodes-on-tfjs  server/worker/generation-worker.ts
+  - result = await generate(model.model, prompt, config, { tokenizer, signal: slot.controller.signal, onText, decoder: onnx?.decoder });
+  + result = await generate(model.model, prompt, config, { tokenizer, signal: slot.controller.signal, onText });
+  tests: test/server/socket-chat.test.ts
+
+serve-onnx-cached-positions-shifted  model/generation/onnx-decoder.ts
+  - BigInt(Math.max(0, past + t - this.pads[b]))
+  + BigInt(Math.max(0, past + t - this.pads[b] + (past > 0 ? 1 : 0)))
+  tests: test/server/openai.test.ts
 `;
 
 /** @returns {{name: string, area: string, file: string, find: string, replace: string, tests: string[]}[]} */
