@@ -7,6 +7,7 @@
  * both alike. Each cell is the median over rounds of the per-process medians.
  */
 import { spawnSync } from 'node:child_process';
+import { cpus, loadavg } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { median } from './stats.js';
@@ -42,6 +43,7 @@ export function runtimeComparison(options: RuntimeComparisonOptions): void {
   const runs = new Map<string, Run[]>();
   const failures = new Map<string, string>();
   const key = (model: string, threads: number, runtime: string) => `${model}@${threads}:${runtime}`;
+  const loadBefore = loadavg()[0];
   for (let round = 0; round < options.rounds; round++) {
     for (const model of options.models) {
       for (const threads of options.threads) {
@@ -67,6 +69,7 @@ export function runtimeComparison(options: RuntimeComparisonOptions): void {
   console.log(`equal threads (DEMI_THREADS = onnxruntime intraOpNumThreads = t), ${options.rounds} alternating round(s), medians over rounds of`);
   console.log(`per-process medians of 3 generations; ${first?.promptLength ?? '?'}-token random prompts, ${options.newTokens} new tokens per row, no EOS, KV cache.`);
   console.log('tok/s = rows x new tokens / the whole call (prompt pass included); first token = call to the first chosen token.');
+  console.log(`${cpus().length} cores (${cpus()[0]?.model ?? '?'}); 1-minute load average ${loadBefore.toFixed(2)} at the start, ${loadavg()[0].toFixed(2)} at the end.`);
   console.log('');
   console.log('model        params  threads  runtime  b1 tok/s  b8 tok/s  first token b1 ms  first token b8 ms  setup ms  | onnx/tfjs b1  b8  first b1');
   for (const model of options.models) {
