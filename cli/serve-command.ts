@@ -8,6 +8,7 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs, intFlag, listFlag, numberFlag } from './args.js';
 import { CliError } from './errors.js';
+import type { ServeRuntime } from '../server/worker/protocol.js';
 
 const HELP = `usage: demi serve --model DIR [options]
   --model DIR          a dialogue checkpoint directory (e.g. runs/<name>/best from demi train dialogue);
@@ -45,7 +46,7 @@ open http://HOST:PORT/ for the chat; OpenAI clients use base URL http://HOST:POR
 /** The model `npm start` serves: trained by the project (configs/default-model.json), float16. */
 export const DEFAULT_MODEL = join(dirname(fileURLToPath(import.meta.url)), '..', 'models', 'default');
 
-function serveRuntime(name: string): 'tfjs' | 'onnx' {
+function serveRuntime(name: string): ServeRuntime {
   if (name !== 'tfjs' && name !== 'onnx') throw new CliError(`--runtime must be tfjs or onnx, got '${name}'`);
   return name;
 }
@@ -76,7 +77,6 @@ export async function serveCommand(argv: string[]): Promise<number | void> {
   const rerank = args.values.rerank !== undefined ? intFlag(args, 'rerank') : undefined;
   if (rerank !== undefined && (rerank < 0 || rerank > 16)) throw new CliError(`--rerank must be 0 (off) to 16 candidates, got '${args.values.rerank}'`);
   if (grace !== undefined && grace < 0) throw new CliError(`--shutdown-grace must be 0 or more seconds, got '${args.values['shutdown-grace']}'`);
-
 
   const processes = args.values.processes !== undefined ? intFlag(args, 'processes')! : 1;
   if (processes < 1 || processes > 64) throw new CliError(`--processes must be 1 to 64, got '${args.values.processes}'`);
