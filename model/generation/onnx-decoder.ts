@@ -124,9 +124,12 @@ export class OnnxDecoder implements StepDecoder {
       const data = (name: string) => (out[name] as Ort.Tensor).data as Float32Array;
       this.cache = { keys: this.names.presentKeys.map(data), values: this.names.presentValues.map(data), length: total };
     }
-    const logits = (out.logits as Ort.Tensor).data as Float32Array;
+    // [B, positions, V]: every position of the run, or the last one only (the graph onnxRuntimeDecoder builds)
+    const logits = out.logits as Ort.Tensor;
+    const positionsOut = logits.dims[1];
+    const values = logits.data as Float32Array;
     const last = new Float32Array(B * V);
-    for (let b = 0; b < B; b++) last.set(logits.subarray((b * T + T - 1) * V, (b * T + T) * V), b * V);
+    for (let b = 0; b < B; b++) last.set(values.subarray((b * positionsOut + positionsOut - 1) * V, (b * positionsOut + positionsOut) * V), b * V);
     return last;
   }
 }
@@ -152,7 +155,10 @@ export interface OnnxRuntimeOptions {
   intraOpNumThreads?: number;
 }
 
-/** Builds the ONNX graph of `model` (float32, its current weights) and opens it in onnxruntime-node. */
+/**
+ * Builds the ONNX graph of `model` (float32, its current weights; the export's graph, with the LM head
+ * over the last position only) and opens it in onnxruntime-node.
+ */
 export async function onnxRuntimeDecoder(model: GPT, options: OnnxRuntimeOptions = {}): Promise<OnnxRuntime> {
   // A CommonJS package: its exports are the namespace's or its default's, depending on the loader.
   const imported = (await import('onnxruntime-node')) as OrtModule & { default?: OrtModule };
@@ -161,7 +167,8 @@ export async function onnxRuntimeDecoder(model: GPT, options: OnnxRuntimeOptions
   const intraOpNumThreads = options.intraOpNumThreads ?? threadsFromEnvironment();
   // One graph, run one call at a time: no inter-op parallelism to buy.
   const sessionOptions: Ort.InferenceSession.SessionOptions = { interOpNumThreads: 1, ...(intraOpNumThreads ? { intraOpNumThreads } : {}) };
-  const session = await ort.InferenceSession.create(gptToOnnx(model.config, weights), sessionOptions);
+  // The LM head over the last position only: decoding never reads the others' logits.
+  const session = await ort.InferenceSession.create(gptToOnnx(model.config, weights, { logitsPositions: 'last' }), sessionOptions);
   const counter = { runs: 0 };
   return {
     decoder: (prompts, useCache) => new OnnxDecoder(ort, session, model.config, prompts, useCache, counter),
