@@ -212,6 +212,11 @@ serve-onnx-decodes-on-tfjs  server/worker/generation-worker.ts
   + result = await generate(model.model, prompt, config, { tokenizer, signal: slot.controller.signal, onText });
   tests: test/server/socket-chat.test.ts
 
+onnx-decoder-head-at-first-position  model/transformer/onnx.ts
+  - g.int64('const.last_position', [-1])
+  + g.int64('const.last_position', [0])
+  tests: test/generation/onnx-decoder.test.ts
+
 serve-onnx-cached-positions-shifted  model/generation/onnx-decoder.ts
   - BigInt(Math.max(0, past + t - this.pads[b]))
   + BigInt(Math.max(0, past + t - this.pads[b] + (past > 0 ? 1 : 0)))
