@@ -34,7 +34,7 @@ const repeats = Number(option('repeats', '3'));
 if (runtimeName !== 'tfjs' && runtimeName !== 'onnx') throw new Error(`--runtime is tfjs or onnx, got ${runtimeName}`);
 
 /** GPT-2 small's shape (124M parameters), with random weights: no download, the timing does not depend on them. */
-export const GPT2_SMALL_SHAPE: GPTConfig = { vocabSize: 50257, blockSize: 1024, nLayer: 12, nHead: 12, dModel: 768, dropout: 0, layerNormEpsilon: 1e-5 };
+const GPT2_SMALL_SHAPE: GPTConfig = { vocabSize: 50257, blockSize: 1024, nLayer: 12, nHead: 12, dModel: 768, dropout: 0, layerNormEpsilon: 1e-5 };
 
 const threads = threadsFromEnvironment();
 const backend = await selectBackend('native');
