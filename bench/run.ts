@@ -8,6 +8,12 @@
  * the machine's measured sgemm rate at that thread count (OpenBLAS 2048x768x768 through the addon).
  *
  *   npm run bench -- --threads 1,2 --rounds 3 --gpt-steps 5 --conv-steps 10 [--backends native,wasm]
+ *
+ * Then the runtime comparison (bench/runtime-compare.ts): greedy decoding on TF.js's native engine vs
+ * onnxruntime-node at equal threads, for models/default and a GPT-2-small-shaped model.
+ *
+ *   npm run bench -- --only runtime [--runtime-threads 2] [--runtime-models default,gpt2-small] [--new-tokens 32]
+ *   npm run bench -- --only engine          the engine table alone
  */
 import { spawnSync } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
@@ -17,6 +23,7 @@ import { fileURLToPath } from 'node:url';
 import { detectCoreType } from '../model/engine/native/addon.js';
 import { REFERENCE_CONFIG } from '../model/transformer/index.js';
 import { median } from './stats.js';
+import { runtimeComparison } from './runtime-compare.js';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const args = process.argv.slice(2);
@@ -31,6 +38,14 @@ const rounds = Number(option('rounds', '3'));
 const gptSteps = option('gpt-steps', '5');
 const convSteps = option('conv-steps', '10');
 const torchPython = option('python', '/usr/bin/python3');
+const SECTIONS = ['engine', 'runtime'];
+const sections = option('only', SECTIONS.join(',')).split(',');
+for (const section of sections) {
+  if (!SECTIONS.includes(section)) {
+    console.error(`bench: --only takes ${SECTIONS.join(' or ')} (comma-separated), got '${section}'`);
+    process.exit(2);
+  }
+}
 
 type Json = Record<string, any>;
 
@@ -78,83 +93,99 @@ function engineArgs(backend: string): string[] {
     '--gpt-steps', slow ? '1' : gptSteps, '--conv-steps', slow ? '2' : convSteps, '--dim-steps', slow ? '1' : '5'];
 }
 
-const haveTorch = existsSync(torchPython) && spawnSync(torchPython, ['-c', 'import torch'], { encoding: 'utf8' }).status === 0;
 // Both engines get the OpenBLAS core type our loader picks (Debian's OpenBLAS misdetects recent CPUs).
 const baseEnv = { ...process.env };
 if (!baseEnv.OPENBLAS_CORETYPE) {
   const core = existsSync('/proc/cpuinfo') ? detectCoreType(readFileSync('/proc/cpuinfo', 'utf8')) : undefined;
   if (core) baseEnv.OPENBLAS_CORETYPE = core;
 }
-const pinned = (threads: number) => ({
-  ...baseEnv, DEMI_THREADS: String(threads), OPENBLAS_NUM_THREADS: String(threads), OMP_NUM_THREADS: String(threads), MKL_NUM_THREADS: String(threads),
-});
 
-const results = new Map<string, Json[]>();
-const failures = new Map<string, string>();
-const key = (engine: string, threads: number) => `${engine}@${threads}`;
-const record = (k: string, out: Json | string) => {
-  if (typeof out === 'string') failures.set(k, out);
-  else results.set(k, [...(results.get(k) ?? []), out]);
-};
-for (let round = 0; round < rounds; round++) {
+/** The engine table: GPT and conv training steps, greedy decoding and sgemm, against PyTorch. */
+function engineBenchmark(): void {
+  const haveTorch = existsSync(torchPython) && spawnSync(torchPython, ['-c', 'import torch'], { encoding: 'utf8' }).status === 0;
+  const pinned = (threads: number) => ({
+    ...baseEnv, DEMI_THREADS: String(threads), OPENBLAS_NUM_THREADS: String(threads), OMP_NUM_THREADS: String(threads), MKL_NUM_THREADS: String(threads),
+  });
+
+  const results = new Map<string, Json[]>();
+  const failures = new Map<string, string>();
+  const key = (engine: string, threads: number) => `${engine}@${threads}`;
+  const record = (k: string, out: Json | string) => {
+    if (typeof out === 'string') failures.set(k, out);
+    else results.set(k, [...(results.get(k) ?? []), out]);
+  };
+  for (let round = 0; round < rounds; round++) {
+    for (const threads of threadCounts) {
+      for (const backend of backends) {
+        if (round > 0 && slowBackend(backend)) continue; // the pure-JS paths: one round
+        process.stderr.write(`bench: round ${round + 1}/${rounds}, ${backend}, ${threads} thread(s)...\n`);
+        record(key(backend, threads), runJson(process.execPath, engineArgs(backend), pinned(threads)));
+      }
+      if (haveTorch) {
+        process.stderr.write(`bench: round ${round + 1}/${rounds}, pytorch, ${threads} thread(s)...\n`);
+        record(key('pytorch', threads), runJson(torchPython, [join(here, 'torch_reference.py'), '--gpt-steps', gptSteps,
+          '--conv-steps', convSteps, '--threads', String(threads)], pinned(threads)));
+      }
+    }
+  }
+
+  const med = (runs: Json[] | undefined, pick: (r: Json) => number | undefined) => {
+    const values = (runs ?? []).map(pick).filter((v): v is number => typeof v === 'number');
+    return values.length ? median(values) : undefined;
+  };
+  const fmt = (v: number | undefined, digits = 0) => (v === undefined || !Number.isFinite(v) ? '-' : v.toFixed(digits));
+  const ratio = (mine: number | undefined, torch: number | undefined) => (mine === undefined || torch === undefined ? '' : `${(mine / torch).toFixed(2)}x`);
+
+  const GPT_FLOPS = gptStepFlops();
+  const CONV_FLOPS = convStepFlops();
+  const first = [...results.values()][0]?.[0];
+  console.log(`demi engine benchmark: equal thread counts, ${rounds} alternating round(s), medians of per-run medians`);
+  if (first?.blas) console.log(`OpenBLAS core ${first.blas.coreName}; OPENBLAS_CORETYPE=${first.blas.coreType ?? '(unset)'}; ${cores} cores`);
+  console.log(`GPT step: ${(GPT_FLOPS / 1e9).toFixed(1)} GFLOP (6L d256 T128 B16 V8000, Adam); conv step: ${(CONV_FLOPS / 1e9).toFixed(2)} GFLOP (conv 3-64-128-256 k4 s2, 32x32, B64, Adam)`);
+  console.log('"%sgemm" = achieved GFLOP/s / the engine\'s raw OpenBLAS sgemm 2048x768x768 at the same thread count; ratios are step-time ratios to PyTorch at the same thread count (below 1.00x: faster).');
+  console.log('');
+  console.log('threads  engine      GPT ms  GFLOP/s  %sgemm  vs torch |  conv ms  GFLOP/s  %sgemm  vs torch |  greedy tok/s  vs torch |  sgemm GFLOP/s');
   for (const threads of threadCounts) {
-    for (const backend of backends) {
-      if (round > 0 && slowBackend(backend)) continue; // the pure-JS paths: one round
-      process.stderr.write(`bench: round ${round + 1}/${rounds}, ${backend}, ${threads} thread(s)...\n`);
-      record(key(backend, threads), runJson(process.execPath, engineArgs(backend), pinned(threads)));
-    }
-    if (haveTorch) {
-      process.stderr.write(`bench: round ${round + 1}/${rounds}, pytorch, ${threads} thread(s)...\n`);
-      record(key('pytorch', threads), runJson(torchPython, [join(here, 'torch_reference.py'), '--gpt-steps', gptSteps,
-        '--conv-steps', convSteps, '--threads', String(threads)], pinned(threads)));
+    const torchRuns = results.get(key('pytorch', threads));
+    const torchGpt = med(torchRuns, (r) => r.gpt?.stepMs);
+    const torchConv = med(torchRuns, (r) => r.conv?.stepMs);
+    const torchGen = med(torchRuns, (r) => r.generate?.tokensPerSecond);
+    // the machine's rate at this thread count: OpenBLAS through the addon (the same library PyTorch links here)
+    const machineSgemm = med(results.get(key('native', threads)), (r) => r.rawSgemmGflops?.['2048x768x768']);
+    for (const engine of [...backends, 'pytorch']) {
+      const runs = results.get(key(engine, threads));
+      if (!runs) continue;
+      const gpt = med(runs, (r) => r.gpt?.stepMs);
+      const conv = med(runs, (r) => r.conv?.stepMs);
+      const gen = med(runs, (r) => r.generate?.tokensPerSecond);
+      const sgemm = med(runs, (r) => r.rawSgemmGflops?.['2048x768x768'] ?? r.sgemmGflops?.['2048x768x768'] ?? r.tfMatMulGflops?.['2048x768x768']);
+      const gptRate = gpt && GPT_FLOPS / (gpt * 1e6);
+      const convRate = conv && CONV_FLOPS / (conv * 1e6);
+      const share = (rate: number | undefined) => (rate && machineSgemm ? `${Math.round((100 * rate) / machineSgemm)}%` : '-');
+      const isTorch = engine === 'pytorch';
+      console.log([
+        String(threads).padStart(7), engine.padEnd(9),
+        fmt(gpt).padStart(8), fmt(gptRate, 1).padStart(8), share(gptRate).padStart(7), (isTorch ? '' : ratio(gpt, torchGpt)).padStart(9), '|',
+        fmt(conv, 1).padStart(8), fmt(convRate, 1).padStart(8), share(convRate).padStart(7), (isTorch ? '' : ratio(conv, torchConv)).padStart(9), '|',
+        fmt(gen).padStart(13), (isTorch ? '' : ratio(torchGen, gen)).padStart(9), '|',
+        fmt(sgemm).padStart(14),
+      ].join(' '));
     }
   }
+  for (const [name, why] of failures) console.log(`${name}: ${why}`);
+  if (!haveTorch) console.log('pytorch: not installed (apt-get install python3-torch to compare)');
+  console.log('\ngreedy "vs torch" is PyTorch\'s tokens/s over ours (below 1.00x: we are faster); greedy decoding is batch 1, 16-token prompt, 64 new tokens, KV cache in both.');
+  if (args.includes('--json')) console.log(JSON.stringify(Object.fromEntries(results)));
 }
 
-const med = (runs: Json[] | undefined, pick: (r: Json) => number | undefined) => {
-  const values = (runs ?? []).map(pick).filter((v): v is number => typeof v === 'number');
-  return values.length ? median(values) : undefined;
-};
-const fmt = (v: number | undefined, digits = 0) => (v === undefined || !Number.isFinite(v) ? '-' : v.toFixed(digits));
-const ratio = (mine: number | undefined, torch: number | undefined) => (mine === undefined || torch === undefined ? '' : `${(mine / torch).toFixed(2)}x`);
-
-const GPT_FLOPS = gptStepFlops();
-const CONV_FLOPS = convStepFlops();
-const first = [...results.values()][0]?.[0];
-console.log(`demi engine benchmark: equal thread counts, ${rounds} alternating round(s), medians of per-run medians`);
-if (first?.blas) console.log(`OpenBLAS core ${first.blas.coreName}; OPENBLAS_CORETYPE=${first.blas.coreType ?? '(unset)'}; ${cores} cores`);
-console.log(`GPT step: ${(GPT_FLOPS / 1e9).toFixed(1)} GFLOP (6L d256 T128 B16 V8000, Adam); conv step: ${(CONV_FLOPS / 1e9).toFixed(2)} GFLOP (conv 3-64-128-256 k4 s2, 32x32, B64, Adam)`);
-console.log('"%sgemm" = achieved GFLOP/s / the engine\'s raw OpenBLAS sgemm 2048x768x768 at the same thread count; ratios are step-time ratios to PyTorch at the same thread count (below 1.00x: faster).');
-console.log('');
-console.log('threads  engine      GPT ms  GFLOP/s  %sgemm  vs torch |  conv ms  GFLOP/s  %sgemm  vs torch |  greedy tok/s  vs torch |  sgemm GFLOP/s');
-for (const threads of threadCounts) {
-  const torchRuns = results.get(key('pytorch', threads));
-  const torchGpt = med(torchRuns, (r) => r.gpt?.stepMs);
-  const torchConv = med(torchRuns, (r) => r.conv?.stepMs);
-  const torchGen = med(torchRuns, (r) => r.generate?.tokensPerSecond);
-  // the machine's rate at this thread count: OpenBLAS through the addon (the same library PyTorch links here)
-  const machineSgemm = med(results.get(key('native', threads)), (r) => r.rawSgemmGflops?.['2048x768x768']);
-  for (const engine of [...backends, 'pytorch']) {
-    const runs = results.get(key(engine, threads));
-    if (!runs) continue;
-    const gpt = med(runs, (r) => r.gpt?.stepMs);
-    const conv = med(runs, (r) => r.conv?.stepMs);
-    const gen = med(runs, (r) => r.generate?.tokensPerSecond);
-    const sgemm = med(runs, (r) => r.rawSgemmGflops?.['2048x768x768'] ?? r.sgemmGflops?.['2048x768x768'] ?? r.tfMatMulGflops?.['2048x768x768']);
-    const gptRate = gpt && GPT_FLOPS / (gpt * 1e6);
-    const convRate = conv && CONV_FLOPS / (conv * 1e6);
-    const share = (rate: number | undefined) => (rate && machineSgemm ? `${Math.round((100 * rate) / machineSgemm)}%` : '-');
-    const isTorch = engine === 'pytorch';
-    console.log([
-      String(threads).padStart(7), engine.padEnd(9),
-      fmt(gpt).padStart(8), fmt(gptRate, 1).padStart(8), share(gptRate).padStart(7), (isTorch ? '' : ratio(gpt, torchGpt)).padStart(9), '|',
-      fmt(conv, 1).padStart(8), fmt(convRate, 1).padStart(8), share(convRate).padStart(7), (isTorch ? '' : ratio(conv, torchConv)).padStart(9), '|',
-      fmt(gen).padStart(13), (isTorch ? '' : ratio(torchGen, gen)).padStart(9), '|',
-      fmt(sgemm).padStart(14),
-    ].join(' '));
-  }
+if (sections.includes('engine')) engineBenchmark();
+if (sections.includes('runtime')) {
+  runtimeComparison({
+    threads: option('runtime-threads', String(cores)).split(',').map(Number),
+    rounds,
+    models: option('runtime-models', 'default,gpt2-small').split(','),
+    newTokens: Number(option('new-tokens', '32')),
+    env: baseEnv,
+  });
 }
-for (const [name, why] of failures) console.log(`${name}: ${why}`);
-if (!haveTorch) console.log('pytorch: not installed (apt-get install python3-torch to compare)');
-console.log('\ngreedy "vs torch" is PyTorch\'s tokens/s over ours (below 1.00x: we are faster); greedy decoding is batch 1, 16-token prompt, 64 new tokens, KV cache in both.');
-if (args.includes('--json')) console.log(JSON.stringify(Object.fromEntries(results)));
+

@@ -36,7 +36,8 @@ const HELP = `usage: demi generate --model DIR --output FILE.jsonl (--input FILE
   --repetition-penalty R   --no-repeat-ngram N
   --rerank N          DEMI rerank: sample N candidates, keep the critic's favourite
   --runtime NAME      tfjs (default) or onnx: decode through onnxruntime-node (the model's ONNX graph,
-                      built in memory as demi export --format onnx writes it, with its KV cache);
+                      built in memory as demi export --format onnx writes it, its LM head at the last
+                      position only, with its KV cache);
                       reference NLL and the rerank critic stay on TF.js
   --backend NAME`;
 

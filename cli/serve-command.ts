@@ -8,6 +8,7 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs, intFlag, listFlag, numberFlag } from './args.js';
 import { CliError } from './errors.js';
+import type { ServeRuntime } from '../server/worker/protocol.js';
 
 const HELP = `usage: demi serve --model DIR [options]
   --model DIR          a dialogue checkpoint directory (e.g. runs/<name>/best from demi train dialogue);
@@ -28,6 +29,10 @@ const HELP = `usage: demi serve --model DIR [options]
                        prefers, whole (default 8 for a model with a critic, else off; 0 turns it off);
                        the web page and the OpenAI route both use it, a request's own rerank overrides it
   --backend NAME       tensorflow-gpu | tensorflow | native | wasm | cpu (default: the fastest available)
+  --runtime NAME       tfjs (default) or onnx: decode through onnxruntime-node, on the ONNX graph each worker
+                       builds from the checkpoint at start-up (as demi export --format onnx writes it), with
+                       its KV cache; same API, streaming, cancel and sampling options; the rerank critic stays
+                       on TF.js. onnxruntime uses DEMI_THREADS threads when it is set
   --api-key KEY        require this key: Authorization: Bearer KEY on /v1, auth {apiKey} on socket.io (the
                        web page asks for it); DEMI_API_KEY sets it too, without showing it in ps
   --allowed-hosts A,B  host names the server answers to besides loopback names, IP addresses and --host
@@ -41,9 +46,14 @@ open http://HOST:PORT/ for the chat; OpenAI clients use base URL http://HOST:POR
 /** The model `npm start` serves: trained by the project (configs/default-model.json), float16. */
 export const DEFAULT_MODEL = join(dirname(fileURLToPath(import.meta.url)), '..', 'models', 'default');
 
+function serveRuntime(name: string): ServeRuntime {
+  if (name !== 'tfjs' && name !== 'onnx') throw new CliError(`--runtime must be tfjs or onnx, got '${name}'`);
+  return name;
+}
+
 export async function serveCommand(argv: string[]): Promise<number | void> {
   const args = parseArgs(argv, {
-    values: ['model', 'host', 'port', 'workers', 'processes', 'max-queue', 'max-message-bytes', 'backend', 'api-key', 'allowed-hosts', 'max-pending-per-ip', 'shutdown-grace', 'rerank', 'redis'],
+    values: ['model', 'host', 'port', 'workers', 'processes', 'max-queue', 'max-message-bytes', 'backend', 'runtime', 'api-key', 'allowed-hosts', 'max-pending-per-ip', 'shutdown-grace', 'rerank', 'redis'],
     switches: ['help'],
     command: 'serve',
   });
@@ -52,6 +62,7 @@ export async function serveCommand(argv: string[]): Promise<number | void> {
     return;
   }
   if (args.positional.length > 0) throw new CliError(`demi serve takes no positional arguments (got '${args.positional[0]}'); did you mean --model ${args.positional[0]}?`);
+  const runtime = args.values.runtime === undefined ? undefined : serveRuntime(args.values.runtime);
   // --model, else DEMI_MODEL (an empty value means none), else the default model shipped in models/default.
   const modelDir = args.values.model ?? process.env.DEMI_MODEL ?? (existsSync(DEFAULT_MODEL) ? DEFAULT_MODEL : undefined);
   if (!modelDir) {
@@ -80,6 +91,7 @@ export async function serveCommand(argv: string[]): Promise<number | void> {
     ...(args.values['max-queue'] !== undefined ? { maxQueue: intFlag(args, 'max-queue') } : {}),
     ...(args.values['max-message-bytes'] !== undefined ? { maxMessageBytes: intFlag(args, 'max-message-bytes') } : {}),
     ...(args.values.backend !== undefined ? { backend: args.values.backend } : {}),
+    ...(runtime !== undefined ? { runtime } : {}),
     ...(apiKey !== undefined ? { apiKey } : {}),
     ...(args.values['allowed-hosts'] !== undefined ? { allowedHosts: listFlag(args, 'allowed-hosts') } : {}),
     ...(args.values['max-pending-per-ip'] !== undefined ? { maxPendingPerIp: intFlag(args, 'max-pending-per-ip') } : {}),
@@ -114,7 +126,7 @@ export async function serveCommand(argv: string[]): Promise<number | void> {
   console.log(`demi serve: listening on ${server.url} (loading the model from ${modelDir})`);
   try {
     const info = await server.ready;
-    console.log(`demi serve: ready: ${info.id}, ${info.parameters.toLocaleString('en')} parameters, backend ${info.backend.name}. Chat at ${server.url}/ - OpenAI base URL ${server.url}/v1`);
+    console.log(`demi serve: ready: ${info.id}, ${info.parameters.toLocaleString('en')} parameters, backend ${info.backend.name}${info.runtime.name === 'onnx' ? `, decoding on onnxruntime ${info.runtime.onnxruntime}` : ''}. Chat at ${server.url}/ - OpenAI base URL ${server.url}/v1`);
   } catch (err) {
     await server.close();
     throw new CliError(`the model at ${modelDir} could not be loaded: ${(err as Error).message}`);

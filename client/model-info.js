@@ -45,6 +45,7 @@ export function renderModelInfo(health, { facts, license, licenseNote }) {
     rows.push(['Tokenizer', m.tokenizer]);
     rows.push(['DEMI critic', m.demiCritic ? 'yes' : 'no']);
     rows.push(['Backend', b.backend.name + (b.backend.nativeKernels ? ' (native kernels)' : '')]);
+    if (b.runtime?.name === 'onnx') rows.push(['Decoding', `onnxruntime ${b.runtime.onnxruntime}`]);
   }
   facts.replaceChildren(...rows.map(([term, value]) => {
     const row = document.createElement('div');

@@ -226,6 +226,22 @@ tokenizer-json-keeps-outer-spaces  data/tokenizer/sentencepiece-to-json.ts
   - steps.push({ type: 'Strip', strip_left: true, strip_right: true });
   + steps.push({ type: 'Strip', strip_left: false, strip_right: true });
   tests: test/data/tokenizer-json.test.ts
+
+# demi serve --runtime onnx
+serve-onnx-decodes-on-tfjs  server/worker/generation-worker.ts
+  - result = await generate(model.model, prompt, config, { tokenizer, signal: slot.controller.signal, onText, decoder: onnx?.decoder });
+  + result = await generate(model.model, prompt, config, { tokenizer, signal: slot.controller.signal, onText });
+  tests: test/server/socket-chat.test.ts
+
+onnx-decoder-head-at-first-position  model/transformer/onnx.ts
+  - g.int64('const.last_position', [-1])
+  + g.int64('const.last_position', [0])
+  tests: test/generation/onnx-decoder.test.ts
+
+serve-onnx-cached-positions-shifted  model/generation/onnx-decoder.ts
+  - BigInt(Math.max(0, past + t - this.pads[b]))
+  + BigInt(Math.max(0, past + t - this.pads[b] + (past > 0 ? 1 : 0)))
+  tests: test/server/openai.test.ts
 `;
 
 /** @returns {{name: string, area: string, file: string, find: string, replace: string, tests: string[]}[]} */

@@ -4,6 +4,11 @@ export interface ModelInfo {
   id: string;
   dir: string;
   backend: { name: string; tfBackend: string; nativeKernels: boolean };
+  /**
+   * What decodes: 'tfjs' (the backend above), or 'onnx' (onnxruntime-node, its version and intra-op
+   * thread count; null threads: onnxruntime's default). The rerank critic runs on the backend above.
+   */
+  runtime: { name: 'tfjs' } | { name: 'onnx'; onnxruntime: string; intraOpNumThreads: number | null };
   architecture: { vocabSize: number; blockSize: number; nLayer: number; nHead: number; dModel: number };
   parameters: number;
   tokenizer: string;

@@ -2,6 +2,7 @@
 import { z } from 'zod';
 import { ServerError } from './errors.js';
 import { MAX_RERANK } from './params.js';
+import { SERVE_RUNTIMES } from './worker/protocol.js';
 
 const rate = (burst: number, perSecond: number) => z.object({
   burst: z.number().int().min(1).default(burst),
@@ -51,6 +52,12 @@ export const ServerOptionsSchema = z.object({
   rerank: z.number().int().min(0).max(MAX_RERANK).optional(),
   /** TF.js backend for the workers (tensorflow-gpu | tensorflow | native | wasm | cpu); default auto. */
   backend: z.string().optional(),
+  /**
+   * What runs the model's forward passes when decoding: 'tfjs' (the TF.js backend above) or 'onnx'
+   * (onnxruntime-node on the ONNX graph each worker builds from the loaded checkpoint at start-up,
+   * model/generation/onnx-decoder.ts). The DEMI critic of rerank stays on TF.js either way.
+   */
+  runtime: z.enum(SERVE_RUNTIMES).default('tfjs'),
   /** On shutdown, running replies get this long to finish before they are cancelled. */
   shutdownGraceMs: z.number().int().min(0).default(10_000),
   /**

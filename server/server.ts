@@ -45,6 +45,11 @@ function checkModelDir(dir: string): void {
   if (!existsSync(join(dir, 'config.json'))) {
     throw new ServerOptionsError(`${dir} is not a model checkpoint (no config.json): pass the checkpoint directory itself, e.g. <run>/best`);
   }
+  if (existsSync(join(dir, 'onnx')) && !existsSync(join(dir, 'model.safetensors'))) {
+    // it has no DEMI critic (rerank) and no weights TF.js can load; --runtime onnx builds the graph itself
+    throw new ServerOptionsError(`${dir} is an ONNX export (demi export --format onnx), not a checkpoint: serve the checkpoint it was exported from; `
+      + 'with --runtime onnx the server builds the same ONNX graph from it at start-up');
+  }
 }
 
 async function until(check: () => boolean, timeoutMs: number): Promise<void> {
@@ -70,7 +75,7 @@ export async function startServer(input: ServerOptionsInput, embedded?: Embedded
 
   const startedAt = Date.now();
   const metrics = new ServerMetrics();
-  const pool = new WorkerPool({ modelDir: options.modelDir, backend: options.backend }, options.workers);
+  const pool = new WorkerPool({ modelDir: options.modelDir, backend: options.backend, runtime: options.runtime }, options.workers);
   const scheduler = new Scheduler(pool, options.maxQueue);
   const sessions = new SessionStore(options.sessions);
   const chat = new ChatService(scheduler, metrics, options.maxPendingPerIp);

@@ -3,5 +3,5 @@ export { selectBackend, backendInfo, BACKEND_NAMES, type BackendInfo, type Backe
 export { BackendError } from '../errors.js';
 export { AdamW, clipByGlobalNorm, type AdamWConfig, type AdamWState } from './adamw.js';
 export { gelu, layerNorm, causalSoftmax, sparseSoftmaxCrossEntropy } from './fused-ops.js';
-export { loadNativeAddon, detectCoreType } from './native/addon.js';
+export { loadNativeAddon, detectCoreType, threadsFromEnvironment } from './native/addon.js';
 export { restoreKernels } from './kernels/register.js';

@@ -10,4 +10,4 @@ export {
 export { argmax, sampleToken, logSoftmaxInPlace, BeamHypotheses, type Hypothesis } from './search.js';
 export { TextStream, type TokenDecoder, findStopString, partialStopSuffix } from './text-stream.js';
 export { Decoder, paddedHidden, type StepDecoder, type DecoderFactory } from './decoder.js';
-export { OnnxDecoder, onnxRuntimeDecoder, type OnnxRuntime } from './onnx-decoder.js';
+export { OnnxDecoder, onnxRuntimeDecoder, type OnnxRuntime, type OnnxRuntimeOptions } from './onnx-decoder.js';

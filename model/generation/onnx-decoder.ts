@@ -11,6 +11,7 @@
 import type * as Ort from 'onnxruntime-node';
 import type { GPT, GPTConfig } from '../transformer/index.js';
 import { gptToOnnx, onnxCacheNames } from '../transformer/index.js';
+import { threadsFromEnvironment } from '../engine/index.js';
 import type { DecoderFactory, StepDecoder } from './decoder.js';
 
 type OrtModule = typeof Ort;
@@ -32,6 +33,8 @@ export class OnnxDecoder implements StepDecoder {
     private readonly config: GPTConfig,
     prompts: readonly (readonly number[])[],
     private readonly useCache = true,
+    /** Counts this decoder's session runs (the OnnxRuntime's `runs`). */
+    private readonly counter?: { runs: number },
   ) {
     if (prompts.length === 0) throw new Error('OnnxDecoder: no prompts');
     this.rows = prompts.map((p) => [...p]);
@@ -116,13 +119,17 @@ export class OnnxDecoder implements StepDecoder {
       feeds[this.names.pastValues[i]] = new Tensor('float32', this.cache?.values[i] ?? new Float32Array(0), cacheShape);
     }
     const out: Outputs = await this.session.run(feeds);
+    if (this.counter) this.counter.runs++;
     if (this.useCache) {
       const data = (name: string) => (out[name] as Ort.Tensor).data as Float32Array;
       this.cache = { keys: this.names.presentKeys.map(data), values: this.names.presentValues.map(data), length: total };
     }
-    const logits = (out.logits as Ort.Tensor).data as Float32Array;
+    // [B, positions, V]: every position of the run, or the last one only (the graph onnxRuntimeDecoder builds)
+    const logits = out.logits as Ort.Tensor;
+    const positionsOut = logits.dims[1];
+    const values = logits.data as Float32Array;
     const last = new Float32Array(B * V);
-    for (let b = 0; b < B; b++) last.set(logits.subarray((b * T + T - 1) * V, (b * T + T) * V), b * V);
+    for (let b = 0; b < B; b++) last.set(values.subarray((b * positionsOut + positionsOut - 1) * V, (b * positionsOut + positionsOut) * V), b * V);
     return last;
   }
 }
@@ -130,18 +137,46 @@ export class OnnxDecoder implements StepDecoder {
 /** An onnxruntime session of `model`'s weights, and the DecoderFactory that decodes through it. */
 export interface OnnxRuntime {
   decoder: DecoderFactory;
+  /** The intra-op thread count the session was made with; null: onnxruntime's default. */
+  intraOpNumThreads: number | null;
+  /** onnxruntime-node's version. */
+  version: string;
+  /** Forward passes run in the session so far (prompt passes and steps of every decoder it made). */
+  readonly runs: number;
   release(): Promise<void>;
 }
 
-/** Builds the ONNX graph of `model` (float32, its current weights) and opens it in onnxruntime-node. */
-export async function onnxRuntimeDecoder(model: GPT): Promise<OnnxRuntime> {
+export interface OnnxRuntimeOptions {
+  /**
+   * onnxruntime's intra-op thread pool (its matmuls). Default: DEMI_THREADS when set, so that the two
+   * runtimes compute at the same thread count (the native engine's kernels follow DEMI_THREADS too);
+   * unset, onnxruntime's own default (one thread per physical core).
+   */
+  intraOpNumThreads?: number;
+}
+
+/**
+ * Builds the ONNX graph of `model` (float32, its current weights; the export's graph, with the LM head
+ * over the last position only) and opens it in onnxruntime-node.
+ */
+export async function onnxRuntimeDecoder(model: GPT, options: OnnxRuntimeOptions = {}): Promise<OnnxRuntime> {
   // A CommonJS package: its exports are the namespace's or its default's, depending on the loader.
   const imported = (await import('onnxruntime-node')) as OrtModule & { default?: OrtModule };
   const ort = imported.InferenceSession ? imported : imported.default!;
   const weights = new Map([...model.weights()].map(([name, { data }]) => [name, data]));
-  const session = await ort.InferenceSession.create(gptToOnnx(model.config, weights));
+  const intraOpNumThreads = options.intraOpNumThreads ?? threadsFromEnvironment();
+  // One graph, run one call at a time: no inter-op parallelism to buy.
+  const sessionOptions: Ort.InferenceSession.SessionOptions = { interOpNumThreads: 1, ...(intraOpNumThreads ? { intraOpNumThreads } : {}) };
+  // The LM head over the last position only: decoding never reads the others' logits.
+  const session = await ort.InferenceSession.create(gptToOnnx(model.config, weights, { logitsPositions: 'last' }), sessionOptions);
+  const counter = { runs: 0 };
   return {
-    decoder: (prompts, useCache) => new OnnxDecoder(ort, session, model.config, prompts, useCache),
+    decoder: (prompts, useCache) => new OnnxDecoder(ort, session, model.config, prompts, useCache, counter),
+    intraOpNumThreads: intraOpNumThreads ?? null,
+    version: ort.env.versions.node ?? 'unknown',
+    get runs() {
+      return counter.runs;
+    },
     release: () => session.release(),
   };
 }

@@ -36,6 +36,12 @@ export interface GptOnnxOptions {
   weightDtype?: OnnxWeightDtype;
   /** Recorded in the model's producer fields. */
   producerName?: string;
+  /**
+   * 'every' (default, what transformers.js expects): `logits` [batch, sequence, vocab]. 'last': logits of
+   * the last position only, [batch, 1, vocab], all a decoder reads: the LM head runs over one position
+   * instead of every prompt position (onnxruntime decoding, model/generation/onnx-decoder.ts).
+   */
+  logitsPositions?: 'every' | 'last';
 }
 
 /** The input and output names of the exported graph for a model of `nLayer` blocks. */
@@ -173,7 +179,9 @@ export function gptToOnnx(config: GPTConfig, weights: ReadonlyMap<string, Float3
     x = g.one('Add', [x, linear(activated, `${p}.mlp.c_proj.weight`, `${p}.mlp.c_proj.bias`)]);
   }
   const final = layerNorm(x, 'transformer.ln_f');
-  g.one('MatMul', [final, g.one('Transpose', [wte], { perm: [1, 0] })], {}, 'logits');
+  const lastOnly = options.logitsPositions === 'last';
+  const headInput = lastOnly ? g.one('Gather', [final, g.int64('const.last_position', [-1])], { axis: 1 }) : final;
+  g.one('MatMul', [headInput, g.one('Transpose', [wte], { perm: [1, 0] })], {}, 'logits');
 
   const cacheInfo = (name: string, time: string) => valueInfo(name, DataType.FLOAT, ['batch_size', H, time, dh]);
   const graph: onnxProto.onnx.IGraphProto = {
@@ -187,7 +195,7 @@ export function gptToOnnx(config: GPTConfig, weights: ReadonlyMap<string, Float3
       ...names.pastKeys.flatMap((key, i) => [cacheInfo(key, 'past_sequence_length'), cacheInfo(names.pastValues[i], 'past_sequence_length')]),
     ],
     output: [
-      valueInfo('logits', DataType.FLOAT, ['batch_size', 'sequence_length', V]),
+      valueInfo('logits', DataType.FLOAT, ['batch_size', lastOnly ? 1 : 'sequence_length', V]),
       ...names.presentKeys.flatMap((key, i) => [cacheInfo(key, 'total_sequence_length'), cacheInfo(names.presentValues[i], 'total_sequence_length')]),
     ],
   };

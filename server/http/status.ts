@@ -37,6 +37,7 @@ export function healthHandler(deps: HealthDeps) {
     res.status(deps.shuttingDown() ? 503 : 200).json({
       status: deps.shuttingDown() ? 'shutting_down' : 'ok',
       backend: info.backend,
+      runtime: info.runtime,
       model: {
         id: info.id, architecture: info.architecture, parameters: info.parameters, tokenizer: info.tokenizer,
         maxResponseTokens: info.maxResponseTokens, maxTokensLimit: info.maxTokensLimit, demiCritic: info.demiCritic,

@@ -6,12 +6,18 @@
  * `generate` yields to this thread's event loop after every token, so a `cancel` message is seen
  * (and the AbortSignal fired) before the next token is computed. With `rerank` the candidates are
  * decoded as one batch and the critic's choice is sent whole once it is made.
+ *
+ * With `runtime: 'onnx'` the worker also builds the loaded checkpoint's ONNX graph in memory and opens
+ * it in onnxruntime-node; every generation then decodes through it (`GenerateOptions.decoder`), with the
+ * same decoding loops and logits processors as TF.js, while the rerank critic stays on TF.js.
  */
 import { basename, dirname, resolve } from 'node:path';
 import { parentPort, workerData } from 'node:worker_threads';
 import { backendInfo, selectBackend, tf } from '../../model/engine/index.js';
 import { loadDialogueModel, promptFor, reply, withDialogueStops, type LoadedDialogueModel } from '../../model/dialogue/index.js';
-import { generate, GenerationConfigError, GenerationInputError, type FinishReason as GenerationFinish, type GenerationResult } from '../../model/generation/index.js';
+import {
+  generate, GenerationConfigError, GenerationInputError, onnxRuntimeDecoder, type FinishReason as GenerationFinish, type GenerationResult, type OnnxRuntime,
+} from '../../model/generation/index.js';
 import { cancelledUnstarted, type FinishReason, type Job, type Outcome } from '../job.js';
 import { maxTokensLimit, type ModelInfo } from '../model-info.js';
 import { toGenerationConfig } from '../params.js';
@@ -25,6 +31,8 @@ const send = (message: FromWorker) => port.postMessage(message);
 const emit = (job: Job, outcome: Outcome) => send({ type: 'outcome', id: job.id, outcome });
 
 let loaded: LoadedDialogueModel | undefined;
+/** The onnxruntime session decoding for this worker (`runtime: 'onnx'`); undefined: TF.js decodes. */
+let onnx: OnnxRuntime | undefined;
 let baselineTensors = 0;
 let generations = 0;
 /** The running generation (one at a time). */
@@ -34,7 +42,7 @@ const waiting: Job[] = [];
 
 function stats(): WorkerStats {
   const memory = tf.memory();
-  return { numTensors: memory.numTensors, numBytes: memory.numBytes, baselineTensors, generations };
+  return { numTensors: memory.numTensors, numBytes: memory.numBytes, baselineTensors, generations, onnxForwardPasses: onnx?.runs ?? 0 };
 }
 
 /** `best`/`last` say little on their own: name the model after its run directory as well. */
@@ -47,6 +55,7 @@ async function load(): Promise<void> {
   const t0 = performance.now();
   await selectBackend(start.backend);
   loaded = await loadDialogueModel(start.modelDir);
+  if (start.runtime === 'onnx') onnx = await onnxRuntimeDecoder(loaded.model);
   baselineTensors = tf.memory().numTensors;
   const backend = backendInfo()!;
   const { model: m, config } = loaded;
@@ -54,6 +63,7 @@ async function load(): Promise<void> {
     id: modelId(start.modelDir),
     dir: resolve(start.modelDir),
     backend: { name: backend.name, tfBackend: backend.tfBackend, nativeKernels: backend.nativeKernels },
+    runtime: onnx ? { name: 'onnx', onnxruntime: onnx.version, intraOpNumThreads: onnx.intraOpNumThreads } : { name: 'tfjs' },
     architecture: { vocabSize: m.config.vocabSize, blockSize: m.config.blockSize, nLayer: m.config.nLayer, nHead: m.config.nHead, dModel: m.config.dModel },
     parameters: m.parameterCount,
     tokenizer: `${loaded.tokenizer.kind} (${loaded.tokenizer.vocabSize} ids)`,
@@ -92,11 +102,12 @@ async function run(job: Job): Promise<void> {
     };
     let result: GenerationResult;
     if (params.rerank > 1) {
-      [result] = await reply(model, [job.turns], config, { rerank: params.rerank, signal: slot.controller.signal, onText });
+      // the candidates are sampled through the worker's runtime, the critic scores them on TF.js
+      [result] = await reply(model, [job.turns], config, { rerank: params.rerank, signal: slot.controller.signal, onText, decoder: onnx?.decoder });
       // nothing reaches the reader before the critic has chosen
       result.timings.firstTokenMs = result.timings.totalMs;
     } else {
-      result = await generate(model.model, prompt, config, { tokenizer, signal: slot.controller.signal, onText });
+      result = await generate(model.model, prompt, config, { tokenizer, signal: slot.controller.signal, onText, decoder: onnx?.decoder });
     }
     generations++;
     const { promptTokens, completionTokens } = result.usage;

@@ -129,7 +129,7 @@ export class ModelWorker {
     const current = this.current;
     this.current = undefined;
     current?.sink({ kind: 'error', error: new ServerError('internal', 'the generation worker stopped unexpectedly; please retry (a new worker is being started)').toJSON() });
-    for (const waiter of this.statsWaiters.values()) waiter(this.lastStats ?? { numTensors: -1, numBytes: -1, baselineTensors: -1, generations: -1 });
+    for (const waiter of this.statsWaiters.values()) waiter(this.lastStats ?? { numTensors: -1, numBytes: -1, baselineTensors: -1, generations: -1, onnxForwardPasses: -1 });
     this.statsWaiters.clear();
     if (!wasLoading) this.onCrash?.(error);
   }

@@ -11,7 +11,13 @@ export interface WorkerStartData {
   modelDir: string;
   /** TF.js backend override (tensorflow-gpu | tensorflow | native | wasm | cpu); default: auto. */
   backend?: string;
+  /** What decodes: TF.js, or onnxruntime-node on the checkpoint's ONNX graph (default 'tfjs'). */
+  runtime?: ServeRuntime;
 }
+
+/** The runtimes `demi serve --runtime` decodes with. */
+export const SERVE_RUNTIMES = ['tfjs', 'onnx'] as const;
+export type ServeRuntime = (typeof SERVE_RUNTIMES)[number];
 
 export type ToWorker =
   | { type: 'run'; job: Job }
@@ -24,6 +30,8 @@ export interface WorkerStats {
   /** numTensors right after the model was loaded. */
   baselineTensors: number;
   generations: number;
+  /** Forward passes onnxruntime ran (`runtime: 'onnx'`; 0 on TF.js): that decoding really goes through it. */
+  onnxForwardPasses: number;
 }
 
 export type FromWorker =

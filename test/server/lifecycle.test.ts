@@ -2,11 +2,12 @@
  * Server lifecycle: /health is 503 while the model loads and 200 after, with backend, model and
  * queue facts; /metrics, /v1/models and the web client are served; a model that cannot be loaded
  * keeps /health at 503 with the reason; close() lets running replies finish; `demi serve` explains
- * a missing model and shuts down gracefully on SIGTERM and SIGINT.
+ * a missing model, a bad --runtime and an ONNX export given as the model, and shuts down gracefully
+ * on SIGTERM and SIGINT.
  */
-import { cpSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { cpSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import type { RunningServer } from '../../server/index.js';
 import { testModelDir } from './model-fixture.js';
 import { client, emit, getJson, runCli, startTestServer, watchReplies, withTimeout } from './helpers.js';
@@ -105,14 +106,28 @@ test('a model that cannot be loaded keeps /health at 503 with the reason', async
   server = undefined;
 }, 60_000);
 
-test('demi serve explains a missing model', async () => {
-  const none = runCli(['serve'], { DEMI_MODEL: '' });
-  const missing = runCli(['serve', '--model', '/nonexistent/model']);
-  expect(await withTimeout(none.exited, 20_000, 'demi serve')).toBe(1);
-  expect(none.err()).toMatch(/demi serve needs a model: pass --model DIR/);
-  expect(await withTimeout(missing.exited, 20_000, 'demi serve')).toBe(1);
-  expect(missing.err()).toMatch(/no model at \/nonexistent\/model/);
-}, 40_000);
+test('demi serve explains a missing model, a bad --runtime and an ONNX export given as the model', async () => {
+  const exported = join(mkdtempSync(join(tmpdir(), 'demi-serve-onnx-export-')), 'onnx');
+  try {
+    // all at once: each is a process start
+    const exporting = runCli(['export', '--format', 'onnx', '--model', await testModelDir(), '--out', exported]);
+    const none = runCli(['serve'], { DEMI_MODEL: '' });
+    const missing = runCli(['serve', '--model', '/nonexistent/model']);
+    const badRuntime = runCli(['serve', '--model', '/nonexistent/model', '--runtime', 'tensorrt']);
+    expect(await withTimeout(none.exited, 30_000, 'demi serve')).toBe(1);
+    expect(none.err()).toMatch(/demi serve needs a model: pass --model DIR/);
+    expect(await withTimeout(missing.exited, 30_000, 'demi serve')).toBe(1);
+    expect(missing.err()).toMatch(/no model at \/nonexistent\/model/);
+    expect(await withTimeout(badRuntime.exited, 30_000, 'demi serve')).toBe(1);
+    expect(badRuntime.err()).toMatch(/--runtime must be tfjs or onnx, got 'tensorrt'/);
+    // An ONNX export is not a checkpoint: the server builds the graph from the checkpoint itself.
+    expect(await withTimeout(exporting.exited, 30_000, 'demi export')).toBe(0);
+    await expect(startTestServer({ modelDir: exported, runtime: 'onnx' }, false))
+      .rejects.toThrow(/is an ONNX export \(demi export --format onnx\), not a checkpoint: serve the checkpoint it was exported from/);
+  } finally {
+    rmSync(dirname(exported), { recursive: true, force: true });
+  }
+}, 60_000);
 
 test('demi serve shuts down gracefully on SIGTERM and SIGINT', async () => {
   const model = await testModelDir();
