@@ -15,7 +15,7 @@
  * comparison longer than one sitting continues where it stopped, even on another clone.
  */
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 
@@ -85,7 +85,9 @@ function runOne(variant, seed) {
   const trainArgs = demi(['train', 'dialogue', '--config', values.config, '--out', dir,
     ...sets.flatMap((s) => ['--set', quoteSet(s)]),
     ...(values.steps ? ['--steps', values.steps] : []),
-    ...(existsSync(join(dir, 'last')) ? ['--resume'] : [])]);
+    // A run killed before its first checkpoint cannot resume; --force moves it aside (nothing is deleted).
+    ...(existsSync(join(dir, 'last', 'config.json')) ? ['--resume']
+      : existsSync(dir) && readdirSync(dir).some((n) => ['log.jsonl', 'config.resolved.json'].includes(n)) ? ['--force'] : [])]);
   const trainSeconds = run(trainArgs);
   const generations = join(dir, 'test-generations.jsonl');
   const generateArgs = demi(['generate', '--model', join(dir, 'best'), '--corpus', 'dailydialog', '--split', 'test', ...dataArgs,
