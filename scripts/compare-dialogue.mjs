@@ -43,6 +43,15 @@ const VARIANTS = [
 
 const demi = (args) => ['bin/demi.mjs', ...args];
 
+/**
+ * A command as the committed summary records it: the local data path (wherever this clone keeps the
+ * corpus) written as DATA_PATH, so the summaries name no place outside the repository.
+ */
+function asRecorded(args) {
+  const line = `node ${args.join(' ')}`;
+  return values['data-path'] ? line.split(values['data-path']).join('DATA_PATH') : line;
+}
+
 function run(args) {
   const line = `node ${args.join(' ')}`;
   console.error(`\n$ ${line}`);
@@ -110,7 +119,7 @@ function runOne(variant, seed) {
     variant: variant.name,
     label: variant.label,
     seed,
-    commands: [trainArgs, generateArgs, evaluateArgs, encoderArgs].map((a) => `node ${a.join(' ')}`),
+    commands: [trainArgs, generateArgs, evaluateArgs, encoderArgs].map((a) => asRecorded(a)),
     trainSeconds,
     generateSeconds,
     encoderSeconds,
@@ -193,7 +202,7 @@ const header = anyRun ? [
 ] : ['No finished runs yet.', ''];
 const encoderHeader = ['', `Encoder (demi evaluate-encoder, test split): hits@1 among K candidates drawn from the test responses, critic over 1000 examples, LM over 100 of them;`
   + ` linear probes of the response's act / emotion from the context, trained on 10000 training examples${majority ? ` (act majority class '${majority.label}': accuracy ${majority.accuracy.toFixed(3)})` : ''}.`, ''];
-const commands = ['', 'Commands (as run by scripts/compare-dialogue.mjs, seed 1):', '', '```', ...results.filter((r) => r.seed === seeds[0]).flatMap((r) => r.commands), '```', ''];
+const commands = ['', 'Commands (as run by scripts/compare-dialogue.mjs, seed 1; DATA_PATH is the local copy of the corpus given as --data-path):', '', '```', ...results.filter((r) => r.seed === seeds[0]).flatMap((r) => r.commands), '```', ''];
 writeFileSync(join(out, 'results.md'), [...header, ...generationTable, ...encoderHeader, ...encoderTable, ...commands].join('\n'));
 writeFileSync(join(out, 'results.json'), `${JSON.stringify(results, null, 2)}\n`);
 console.log([...header, ...generationTable, ...encoderHeader, ...encoderTable].join('\n'));

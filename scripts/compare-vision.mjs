@@ -61,6 +61,15 @@ if (values.methods) {
 const methods = METHODS.filter((m) => !values.methods || values.methods.split(',').includes(m.name));
 const demi = (args) => ['bin/demi.mjs', ...args];
 
+/**
+ * A command as the committed summary records it: the local data path (wherever this clone keeps the
+ * corpus) written as DATA_PATH, so the summaries name no place outside the repository.
+ */
+function asRecorded(args) {
+  const line = `node ${args.join(' ')}`;
+  return values['data-path'] ? line.split(values['data-path']).join('DATA_PATH') : line;
+}
+
 function run(args) {
   const line = `node ${args.join(' ')}`;
   console.error(`\n$ ${line}`);
@@ -129,7 +138,7 @@ function runOne(method, seed) {
     method: method.name,
     label: method.label,
     seed,
-    commands: [trainArgs, probeArgs].map((a) => `node ${a.join(' ')}`),
+    commands: [trainArgs, probeArgs].map((a) => asRecorded(a)),
     // Wall seconds of this invocation (data loading and validations included); a resumed run's
     // earlier part is not in it, hence resumedFromStep.
     trainSeconds,
@@ -256,7 +265,7 @@ const header = anyRun ? [
   '',
 ] : ['No finished runs yet.', ''];
 const body = anyRun ? [...accuracyTable, '', ...verdicts(), '', ...costTable] : [];
-const commands = anyRun ? ['', `Commands (as run by scripts/compare-vision.mjs, seed ${results[0].seed}):`, '', '```', ...results.filter((r) => r.seed === results[0].seed).flatMap((r) => r.commands), '```', ''] : [];
+const commands = anyRun ? ['', `Commands (as run by scripts/compare-vision.mjs, seed ${results[0].seed}; DATA_PATH is the local copy given as --data-path):`, '', '```', ...results.filter((r) => r.seed === results[0].seed).flatMap((r) => r.commands), '```', ''] : [];
 const markdown = [...header, ...body, ...commands].join('\n');
 for (const dir of [out, values.results]) {
   if (dir === out && !existsSync(out)) continue;
