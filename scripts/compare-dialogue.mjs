@@ -14,10 +14,10 @@
  * summary exists is not redone, and one with a checkpoint but no summary is resumed (`--resume`), so a
  * comparison longer than one sitting continues where it stopped, even on another clone.
  */
-import { spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
+import { demiCommand as demi, median, readLog, recordedCommand, restartFlags, runTimed as run, seedCell as cell } from './comparison-runs.mjs';
 
 const { values } = parseArgs({
   options: {
@@ -41,26 +41,6 @@ const VARIANTS = [
   { name: 'demi-4', label: 'DEMI (M = 4)', set: ['objective.levels=4'] },
 ];
 
-const demi = (args) => ['bin/demi.mjs', ...args];
-
-/**
- * A command as the committed summary records it: the local data path (wherever this clone keeps the
- * corpus) written as DATA_PATH, so the summaries name no place outside the repository.
- */
-function asRecorded(args) {
-  const line = `node ${args.join(' ')}`;
-  return values['data-path'] ? line.split(values['data-path']).join('DATA_PATH') : line;
-}
-
-function run(args) {
-  const line = `node ${args.join(' ')}`;
-  console.error(`\n$ ${line}`);
-  const started = process.hrtime.bigint();
-  const result = spawnSync(process.execPath, args, { stdio: 'inherit' });
-  if (result.status !== 0) throw new Error(`${line} failed with status ${result.status ?? result.signal}`);
-  return Number(process.hrtime.bigint() - started) / 1e9;
-}
-
 function quoteSet(assignment) {
   // --set values are JSON when they parse as JSON; paths must be JSON strings
   const [key, value] = assignment.split(/=(.*)/s);
@@ -68,8 +48,7 @@ function quoteSet(assignment) {
 }
 
 function lastVal(logPath) {
-  const rows = readFileSync(logPath, 'utf8').trim().split('\n').map((l) => JSON.parse(l));
-  const vals = rows.filter((r) => r.kind === 'val');
+  const vals = readLog(logPath).filter((r) => r.kind === 'val');
   if (vals.length === 0) throw new Error(`${logPath} has no validation entry`);
   const best = vals.reduce((a, b) => (b.ppl < a.ppl ? b : a));
   return { last: vals[vals.length - 1], best };
@@ -80,12 +59,6 @@ const seeds = values.seeds.split(',').map(Number);
 mkdirSync(out, { recursive: true });
 mkdirSync(values.results, { recursive: true });
 
-function median(xs) {
-  if (xs.length === 0) return null;
-  const sorted = [...xs].sort((a, b) => a - b);
-  return sorted.length % 2 ? sorted[(sorted.length - 1) / 2] : (sorted[sorted.length / 2 - 1] + sorted[sorted.length / 2]) / 2;
-}
-
 function runOne(variant, seed) {
   const dir = join(out, `${variant.name}-s${seed}`);
   const sets = [...variant.set, `training.seed=${seed}`];
@@ -94,9 +67,7 @@ function runOne(variant, seed) {
   const trainArgs = demi(['train', 'dialogue', '--config', values.config, '--out', dir,
     ...sets.flatMap((s) => ['--set', quoteSet(s)]),
     ...(values.steps ? ['--steps', values.steps] : []),
-    // A run killed before its first checkpoint cannot resume; --force moves it aside (nothing is deleted).
-    ...(existsSync(join(dir, 'last', 'config.json')) ? ['--resume']
-      : existsSync(dir) && readdirSync(dir).some((n) => ['log.jsonl', 'config.resolved.json'].includes(n)) ? ['--force'] : [])]);
+    ...restartFlags(dir).flags]);
   const trainSeconds = run(trainArgs);
   const generations = join(dir, 'test-generations.jsonl');
   const generateArgs = demi(['generate', '--model', join(dir, 'best'), '--corpus', 'dailydialog', '--split', 'test', ...dataArgs,
@@ -113,13 +84,13 @@ function runOne(variant, seed) {
   const report = JSON.parse(readFileSync(reportPath, 'utf8'));
   const encoder = JSON.parse(readFileSync(encoderPath, 'utf8'));
   const { last, best } = lastVal(join(dir, 'log.jsonl'));
-  const trainRows = readFileSync(join(dir, 'log.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l)).filter((r) => r.kind === 'train');
+  const trainRows = readLog(join(dir, 'log.jsonl')).filter((r) => r.kind === 'train');
   const miTerms = Object.keys(last).filter((k) => /^mi_\d+$/.test(k)).sort().map((k) => last[k]);
   return {
     variant: variant.name,
     label: variant.label,
     seed,
-    commands: [trainArgs, generateArgs, evaluateArgs, encoderArgs].map((a) => asRecorded(a)),
+    commands: [trainArgs, generateArgs, evaluateArgs, encoderArgs].map((a) => recordedCommand(a, values['data-path'])),
     trainSeconds,
     generateSeconds,
     encoderSeconds,
@@ -161,14 +132,6 @@ for (const seed of seeds) {
   }
 }
 
-const mean = (xs) => xs.reduce((a, b) => a + b, 0) / xs.length;
-// Sample standard deviation (n - 1): the spread a new seed would show.
-const std = (xs) => (xs.length < 2 ? NaN : Math.sqrt(xs.reduce((a, x) => a + (x - mean(xs)) ** 2, 0) / (xs.length - 1)));
-const cell = (xs, digits) => {
-  const kept = xs.filter((x) => x !== null && x !== undefined && Number.isFinite(x));
-  if (kept.length === 0) return '-';
-  return kept.length === 1 ? kept[0].toFixed(digits) : `${mean(kept).toFixed(digits)} +- ${std(kept).toFixed(digits)}`;
-};
 const retrievalOf = (r, scorer, K) => r.encoder.retrieval.filter((x) => x.scorer === scorer && x.candidates === K)
   .reduce((a, b) => (b.examples > (a?.examples ?? 0) ? b : a), undefined);
 const lmRetrievalOf = (r, K) => r.encoder.retrieval.find((x) => x.scorer === 'lm' && x.candidates === K);

@@ -17,10 +17,12 @@
  * partial run aside and deletes nothing. So a comparison longer than one sitting continues where it
  * stopped, even on another clone. results.md and results.json are written into --results as well.
  */
-import { spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
+import {
+  demiCommand as demi, finite, mean, median, readLog, recordedCommand, restartFlags, runTimed, sampleStd as std, seedCell as cell,
+} from './comparison-runs.mjs';
 
 const { values } = parseArgs({
   options: {
@@ -59,43 +61,9 @@ if (values.methods) {
   if (unknown.length > 0) throw new Error(`--methods: unknown ${unknown.join(', ')} (choose from ${METHODS.map((m) => m.name).join(', ')})`);
 }
 const methods = METHODS.filter((m) => !values.methods || values.methods.split(',').includes(m.name));
-const demi = (args) => ['bin/demi.mjs', ...args];
 
-/**
- * A command as the committed summary records it: the local data path (wherever this clone keeps the
- * corpus) written as DATA_PATH, so the summaries name no place outside the repository.
- */
-function asRecorded(args) {
-  const line = `node ${args.join(' ')}`;
-  return values['data-path'] ? line.split(values['data-path']).join('DATA_PATH') : line;
-}
-
-function run(args) {
-  const line = `node ${args.join(' ')}`;
-  console.error(`\n$ ${line}`);
-  const started = process.hrtime.bigint();
-  // The commands' own output (progress, their JSON reports) goes to stderr; stdout is the table alone.
-  const result = spawnSync(process.execPath, args, { stdio: ['inherit', 2, 2] });
-  if (result.status !== 0) throw new Error(`${line} failed with status ${result.status ?? result.signal}`);
-  return Number(process.hrtime.bigint() - started) / 1e9;
-}
-
-function median(xs) {
-  if (xs.length === 0) return null;
-  const sorted = [...xs].sort((a, b) => a - b);
-  return sorted.length % 2 ? sorted[(sorted.length - 1) / 2] : (sorted[sorted.length / 2 - 1] + sorted[sorted.length / 2]) / 2;
-}
-
-const readLog = (path) => readFileSync(path, 'utf8').trim().split('\n').filter(Boolean).map((l) => JSON.parse(l));
-
-/** The step a checkpoint was written at (last/config.json's training.step), or null. */
-function checkpointStep(dir) {
-  try {
-    return JSON.parse(readFileSync(join(dir, 'config.json'), 'utf8')).training?.step ?? null;
-  } catch {
-    return null;
-  }
-}
+// The commands' own output (progress, their JSON reports) goes to stderr; stdout is the table alone.
+const run = (args) => runTimed(args, { stdout: 'stderr' });
 
 /** Encoder passes of the batch per training step: one for x, one per subview level (method defaults as model/vision/config.ts). */
 function encoderPasses(resolved) {
@@ -112,14 +80,13 @@ mkdirSync(values.results, { recursive: true });
 function runOne(method, seed) {
   const dir = join(out, `${method.name}-s${seed}`);
   const lastDir = join(dir, 'last');
-  const resumeFrom = existsSync(join(lastDir, 'config.json')) ? checkpointStep(lastDir) : null;
-  // A run killed before its first validation has a log but no checkpoint: start it again, moved aside.
-  const partial = resumeFrom === null && existsSync(dir) && readdirSync(dir).some((n) => ['log.jsonl', 'config.resolved.json', 'best'].includes(n));
+  const restart = restartFlags(dir);
+  const resumeFrom = restart.resumedFromStep;
   const trainArgs = demi(['train', 'vision', '--config', values.config, '--method', method.name, '--out', dir,
     '--set', `training.seed=${seed}`,
     ...(values['data-path'] ? ['--data-path', values['data-path']] : []),
     ...(values.steps ? ['--steps', values.steps] : []),
-    ...(resumeFrom !== null ? ['--resume'] : partial ? ['--force'] : [])]);
+    ...restart.flags]);
   const trainSeconds = run(trainArgs);
   const probePath = join(dir, 'probe.json');
   const probeArgs = demi(['probe', '--model', lastDir,
@@ -138,7 +105,7 @@ function runOne(method, seed) {
     method: method.name,
     label: method.label,
     seed,
-    commands: [trainArgs, probeArgs].map((a) => asRecorded(a)),
+    commands: [trainArgs, probeArgs].map((a) => recordedCommand(a, values['data-path'])),
     // Wall seconds of this invocation (data loading and validations included); a resumed run's
     // earlier part is not in it, hence resumedFromStep.
     trainSeconds,
@@ -186,16 +153,6 @@ for (const seed of seeds) {
   }
 }
 
-const finite = (xs) => xs.filter((x) => x !== null && x !== undefined && Number.isFinite(x));
-const mean = (xs) => xs.reduce((a, b) => a + b, 0) / xs.length;
-// Sample standard deviation (n - 1): the spread a new seed would show.
-const std = (xs) => (xs.length < 2 ? NaN : Math.sqrt(xs.reduce((a, x) => a + (x - mean(xs)) ** 2, 0) / (xs.length - 1)));
-const cell = (xs, digits, sign = false) => {
-  const kept = finite(xs);
-  if (kept.length === 0) return '-';
-  const f = (x) => `${sign && x >= 0 ? '+' : ''}${x.toFixed(digits)}`;
-  return kept.length === 1 ? f(kept[0]) : `${f(mean(kept))} +- ${std(kept).toFixed(digits)}`;
-};
 const pct = (x) => (x === null || x === undefined ? null : 100 * x);
 const acc = (r, f, c) => pct(r.probe.accuracy[f]?.[c]);
 
