@@ -8,7 +8,7 @@ import { SeededRandom } from '../core/index.js';
 import { episodesToExamples, TEST_SPLITS, type Example } from '../data/dialogue/index.js';
 import { selectBackend } from '../model/engine/index.js';
 import {
-  contextRepresentations, encodeExample, encodeForRanking, loadDialogueModel, loadEpisodes, miTerms, responseLabelProbes, retrieval,
+  contextRepresentations, encodeForRanking, encodeTrainingExamples, loadDialogueModel, loadEpisodes, miTerms, responseLabelProbes, retrieval,
   type DialogueProbeResult, type MiTermsResult, type ProbeFeature, type RetrievalResult,
 } from '../model/dialogue/index.js';
 import { intFlag, listFlag, parseArgs } from './args.js';
@@ -137,10 +137,8 @@ export async function evaluateEncoderCommand(argv: string[]): Promise<void> {
       const trained = recorded.training?.batchSize ?? recorded.exportedFrom?.training?.batchSize ?? 32;
       const batches = (listFlag(args, 'mi-batch') ?? [String(trained), '128']).map(Number);
       // The MI terms are read where training reads them: each context cut to the room its own response leaves.
-      const encoded = examples
-        .map((e) => encodeExample(e.contextTurns.map((t) => t.text), e.response.text, loaded.tokenizer, loaded.format,
-          { blockSize: loaded.model.config.blockSize, maxResponseTokens: loaded.config.maxResponseTokens }))
-        .filter((e) => e.contextIds.length > 0 && e.responseIds.length > 0);
+      const { encoded } = encodeTrainingExamples(examples, loaded.tokenizer, loaded.format,
+        { blockSize: loaded.model.config.blockSize, maxResponseTokens: loaded.config.maxResponseTokens });
       for (const b of [...new Set(batches)]) {
         if (!Number.isInteger(b) || b < 2) throw new CliError(`--mi-batch takes integers >= 2, got ${b}`);
         if (encoded.length < b) continue;

@@ -15,7 +15,7 @@ import { writeFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { episodesToExamples } from '../data/dialogue/index.js';
 import { selectBackend } from '../model/engine/index.js';
-import { encodeExample, loadDialogueModel, loadEpisodes, miTerms, type EncodedExample, type LoadedDialogueModel, type ConditionalCritic } from '../model/dialogue/index.js';
+import { encodeTrainingExamples, loadDialogueModel, loadEpisodes, miTerms, type EncodedExample, type LoadedDialogueModel, type ConditionalCritic } from '../model/dialogue/index.js';
 
 const { values } = parseArgs({
   options: {
@@ -28,18 +28,13 @@ const { values } = parseArgs({
 
 async function encodedSplit(loaded: LoadedDialogueModel, split: string, limit?: number): Promise<{ examples: EncodedExample[]; dialogues: number[] }> {
   const episodes = await loadEpisodes({ corpus: 'dailydialog', split, path: values['data-path'] } as never, '--data-path');
-  const examples: EncodedExample[] = [];
-  const dialogues: number[] = [];
-  episodes.forEach((episode, d) => {
-    for (const e of episodesToExamples([episode])) {
-      const encoded = encodeExample(e.contextTurns.map((t) => t.text), e.response.text, loaded.tokenizer, loaded.format,
-        { blockSize: loaded.model.config.blockSize, maxResponseTokens: loaded.config.maxResponseTokens });
-      if (encoded.contextIds.length === 0 || encoded.responseIds.length === 0) continue;
-      examples.push(encoded);
-      dialogues.push(d);
-    }
-  });
-  return limit ? { examples: examples.slice(0, limit), dialogues: dialogues.slice(0, limit) } : { examples, dialogues };
+  const byEpisode = episodes.map((episode) => episodesToExamples([episode]));
+  const examples = byEpisode.flat();
+  const dialogueOf = byEpisode.flatMap((list, d) => list.map(() => d));
+  const { encoded, kept } = encodeTrainingExamples(examples, loaded.tokenizer, loaded.format,
+    { blockSize: loaded.model.config.blockSize, maxResponseTokens: loaded.config.maxResponseTokens });
+  const dialogues = kept.map((i) => dialogueOf[i]);
+  return limit ? { examples: encoded.slice(0, limit), dialogues: dialogues.slice(0, limit) } : { examples: encoded, dialogues };
 }
 
 await selectBackend();

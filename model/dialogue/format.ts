@@ -5,7 +5,7 @@
  * Tokenizers without a separator (GPT-2 / DialoGPT) use EOS between turns, as DialoGPT does.
  */
 import type { Tokenizer } from '../../data/tokenizer/index.js';
-import { fitContext } from '../../data/dialogue/index.js';
+import { fitContext, type Example } from '../../data/dialogue/index.js';
 import { DialogueFormatError } from '../errors.js';
 
 export interface DialogueFormat {
@@ -57,4 +57,21 @@ export function encodeExample(contextTurns: readonly string[], response: string,
   // The LM input is context + response + EOS minus its last token: at most blockSize positions.
   const contextIds = encodeContext(contextTurns, tokenizer, format, options.blockSize - responseIds.length);
   return { contextIds, responseIds };
+}
+
+/**
+ * Examples encoded as training encodes them (each context cut to the room its own response leaves),
+ * those with an empty context or response left out; `kept[i]` is the index in `examples` of `encoded[i]`.
+ */
+export function encodeTrainingExamples(examples: readonly Example[], tokenizer: Pick<Tokenizer, 'encode'>, format: DialogueFormat,
+  options: EncodeOptions): { encoded: EncodedExample[]; kept: number[] } {
+  const encoded: EncodedExample[] = [];
+  const kept: number[] = [];
+  examples.forEach((e, i) => {
+    const x = encodeExample(e.contextTurns.map((t) => t.text), e.response.text, tokenizer, format, options);
+    if (x.contextIds.length === 0 || x.responseIds.length === 0) return;
+    encoded.push(x);
+    kept.push(i);
+  });
+  return { encoded, kept };
 }

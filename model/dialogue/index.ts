@@ -1,4 +1,4 @@
-export { dialogueFormat, encodeExample, encodeContext, type DialogueFormat, type EncodedExample, type EncodeOptions } from './format.js';
+export { dialogueFormat, encodeExample, encodeContext, encodeTrainingExamples, type DialogueFormat, type EncodedExample, type EncodeOptions } from './format.js';
 export { DialogueFormatError } from '../errors.js';
 export { makeDialogueBatch, prefixLengths, lastTurn, ExampleBatcher, validationBatches, VALIDATION_ORDER_SEED, type DialogueBatch, type BatcherState } from './batch.js';
 export { DemiHeads, F_PROJECTION, G_PROJECTION } from './demi-heads.js';

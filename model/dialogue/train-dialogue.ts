@@ -12,7 +12,7 @@ import { prepareRunDirectory, train, type TrainingResult } from '../training/ind
 import { CHECKPOINT_FORMAT, criticHeadLevels, loadDialogueModel, newDialogueModel, tokenizerFileEntry, type DialogueModelConfig } from './checkpoint.js';
 import type { DialogueTrainConfig } from './config.js';
 import { DemiHeads } from './demi-heads.js';
-import { dialogueFormat, encodeExample, type EncodedExample, type DialogueFormat } from './format.js';
+import { dialogueFormat, encodeTrainingExamples, type EncodedExample, type DialogueFormat } from './format.js';
 import { DialogueTask } from './task.js';
 
 export const DAILYDIALOG_LICENSE = 'Trained on DailyDialog (Li et al., 2017), licensed CC BY-NC-SA 4.0: non-commercial use, share alike.';
@@ -56,9 +56,8 @@ export async function trainDialogue(config: DialogueTrainConfig, options: { resu
   const tokenizer = await prepareTokenizer(config, trainExamples, Boolean(options.resume));
   const format = dialogueFormat(tokenizer);
   const maxResponseTokens = Math.floor(config.model.blockSize / 2);
-  const encode = (examples: Example[]): EncodedExample[] => examples
-    .map((e) => encodeExample(e.contextTurns.map((t) => t.text), e.response.text, tokenizer, format, { blockSize: config.model.blockSize, maxResponseTokens }))
-    .filter((e) => e.contextIds.length > 0 && e.responseIds.length > 0);
+  const encode = (examples: Example[]): EncodedExample[] =>
+    encodeTrainingExamples(examples, tokenizer, format, { blockSize: config.model.blockSize, maxResponseTokens }).encoded;
   const train_ = encode(trainExamples);
   const valid = encode(validExamples);
   const unigramPpl = unigramPerplexity(train_, valid, tokenizer.vocabSize, format);
