@@ -9,7 +9,7 @@ import { episodesToExamples, TEST_SPLITS, type Example } from '../data/dialogue/
 import { selectBackend } from '../model/engine/index.js';
 import {
   contextRepresentations, encodeForRanking, encodeTrainingExamples, loadDialogueModel, loadEpisodes, miTerms, responseLabelProbes, retrieval,
-  type DialogueProbeResult, type MiTermsResult, type ProbeFeature, type RetrievalResult,
+  type DialogueProbeResult, type EncodedExample, type MiTermsResult, type ProbeFeature, type RetrievalResult,
 } from '../model/dialogue/index.js';
 import { intFlag, listFlag, parseArgs } from './args.js';
 import { CliError } from './errors.js';
@@ -114,14 +114,14 @@ export async function evaluateEncoderCommand(argv: string[]): Promise<void> {
         const trainIndices = sample(trainExamples, positive('probe-train', 10000), seed + 1);
         const trainSet = trainIndices.map((i) => trainExamples[i]);
         say(`probing: representations of ${trainSet.length} training and ${examples.length} ${split} contexts`);
-        const features = (list: readonly Example[]) => {
-          const r = contextRepresentations(loaded, encodeForRanking(loaded, list).map((e) => e.contextIds), batchSize);
+        const features = (encoded: readonly EncodedExample[]) => {
+          const r = contextRepresentations(loaded, encoded.map((e) => e.contextIds), batchSize);
           const out: Partial<Record<ProbeFeature, typeof r.hidden>> = { hidden: r.hidden };
           if (r.critic) out.critic = r.critic;
           return out;
         };
-        const trainFeatures = features(trainSet);
-        const testFeatures = features(examples);
+        const trainFeatures = features(encodeForRanking(loaded, trainSet));
+        const testFeatures = features(ranked);
         say('training the probes');
         report.probes = responseLabelProbes(
           { features: trainFeatures, labels: trainSet.map((e) => e.response.labels) },
