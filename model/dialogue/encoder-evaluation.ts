@@ -15,7 +15,7 @@ import { majorityBaseline, trainProbe, type FeatureMatrix } from '../probe/index
 import type { LoadedDialogueModel } from './checkpoint.js';
 import { makeDialogueBatch, validationBatches } from './batch.js';
 import { encodeContext, type EncodedExample } from './format.js';
-import { chainLevels, criticLevels, rowsAt, type ConditionalCritic } from './objective.js';
+import { chainLevels, responseLevelScores, rowsAt, type ConditionalCritic } from './objective.js';
 import { F_PROJECTION, G_PROJECTION } from './demi-heads.js';
 import { referenceNll } from './reference-nll.js';
 
@@ -346,9 +346,7 @@ export function miTerms(loaded: LoadedDialogueModel, examples: readonly EncodedE
     const batch = makeDialogueBatch(rows.map((i) => examples[i]), format, levels);
     const { values, weights, phis } = tf.tidy(() => {
       const hidden = model.hidden(tf.tensor2d(batch.ids, [batch.size, batch.T], 'int32'));
-      // Level k's own score S_k: with 'level' weights each level's scores are S_k as they are.
-      const scores = criticLevels(model, heads, hidden, batch, { split: 'response', tau: objective.tau, conditionalCritic: 'level' })
-        .map((l) => tf.mul((l as { scores: tf.Tensor2D }).scores, scale) as tf.Tensor2D);
+      const scores = responseLevelScores(model, heads, hidden, batch, objective.tau).map((s) => tf.mul(s, scale) as tf.Tensor2D);
       const chain = chainLevels(scores, critic) as { scores: tf.Tensor2D; logWeights?: tf.Tensor2D }[];
       const phi = (k: number) => chain[k].scores;
       const logWeightsOf = (k: number) => chain[k].logWeights!;

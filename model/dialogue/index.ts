@@ -2,7 +2,7 @@ export { dialogueFormat, encodeExample, encodeContext, encodeTrainingExamples, t
 export { DialogueFormatError } from '../errors.js';
 export { makeDialogueBatch, prefixLengths, lastTurn, ExampleBatcher, validationBatches, VALIDATION_ORDER_SEED, type DialogueBatch, type BatcherState } from './batch.js';
 export { DemiHeads, F_PROJECTION, G_PROJECTION } from './demi-heads.js';
-export { dialogueLoss, criticLevels, chainLevels, type ConditionalCritic, type DemiObjectiveConfig, type DialogueLossOutput } from './objective.js';
+export { dialogueLoss, criticLevels, responseLevelScores, chainLevels, type ConditionalCritic, type DemiObjectiveConfig, type DialogueLossOutput } from './objective.js';
 export { DialogueTask, miTermNames } from './task.js';
 export { DialogueTrainConfigSchema, loadDialogueTrainConfig, type DialogueTrainConfig } from './config.js';
 export { loadDialogueModel, readDialogueCheckpoint, newDialogueModel, tokenizerFileEntry, CHECKPOINT_FORMAT, type LoadedDialogueModel, type DialogueModelConfig, type DialogueCheckpointContents } from './checkpoint.js';

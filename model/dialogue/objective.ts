@@ -60,31 +60,35 @@ function computeLoss(model: GPT, heads: DemiHeads | null, batch: DialogueBatch, 
 }
 
 /**
- * The DEMI levels of a batch, as the objective scores them: split 'response' gives S_k for k = 1..M,
- * level k >= 2 weighted by S_(k-1) (docs/ARCHITECTURE.md §5); split 'context' gives the last turn's
- * and the whole context's scores. `hidden` is the LM pass's hidden states (f reads the context end).
+ * The DEMI levels of a batch, as the objective scores them: split 'response' chains S_1..S_M
+ * (responseLevelScores) with the objective's conditional critic (docs/ARCHITECTURE.md §5); split
+ * 'context' gives the last turn's and the whole context's scores. `hidden` is the LM pass's hidden
+ * states (f reads the context end).
  */
 export function criticLevels(model: GPT, heads: DemiHeads, hidden: tf.Tensor3D, batch: DialogueBatch,
   config: Pick<DemiObjectiveConfig, 'split' | 'tau' | 'conditionalCritic'>, options: { training?: boolean; random?: SeededRandom } = {}): DemiLevel[] {
+  if (config.split === 'response') return chainLevels(responseLevelScores(model, heads, hidden, batch, config.tau, options), config.conditionalCritic ?? 'level');
   const B = batch.size;
   const fx = heads.f(rowsAt(hidden, batch.contextEnd));
   const responses = model.hidden(tf.tensor2d(batch.responseIds, [B, batch.Ty], 'int32'), options);
-  const levels: DemiLevel[] = [];
-  if (config.split === 'response') {
-    const scores = Array.from({ length: batch.levels }, (_, k) =>
-      DemiHeads.scores(fx, heads.g(rowsAt(responses, batch.prefixEnds.subarray(k * B, (k + 1) * B)), k + 1), config.tau));
-    return chainLevels(scores, config.conditionalCritic ?? 'level');
-  } else {
-    const fullEnds = batch.prefixEnds.subarray((batch.levels - 1) * B, batch.levels * B);
-    const gy = heads.g(rowsAt(responses, fullEnds));
-    const lastTurns = model.hidden(tf.tensor2d(batch.lastTurnIds, [B, batch.Tu], 'int32'), options);
-    const fxLast = heads.f(rowsAt(lastTurns, batch.lastTurnEnd));
-    // Rows are the split variable (contexts), columns the candidates (responses).
-    const s1 = DemiHeads.scores(gy, fxLast, config.tau);
-    const s2 = DemiHeads.scores(gy, fx, config.tau);
-    levels.push({ scores: s1 }, { scores: s2, logWeights: s1 });
-  }
-  return levels;
+  const fullEnds = batch.prefixEnds.subarray((batch.levels - 1) * B, batch.levels * B);
+  const gy = heads.g(rowsAt(responses, fullEnds));
+  const lastTurns = model.hidden(tf.tensor2d(batch.lastTurnIds, [B, batch.Tu], 'int32'), options);
+  const fxLast = heads.f(rowsAt(lastTurns, batch.lastTurnEnd));
+  // Rows are the split variable (contexts), columns the candidates (responses).
+  const s1 = DemiHeads.scores(gy, fxLast, config.tau);
+  const s2 = DemiHeads.scores(gy, fx, config.tau);
+  return [{ scores: s1 }, { scores: s2, logWeights: s1 }];
+}
+
+/** S_k[i][j] = <f(x_j), g(y_i(k))> / tau for each response prefix k = 1..M (split 'response'). */
+export function responseLevelScores(model: GPT, heads: DemiHeads, hidden: tf.Tensor3D, batch: DialogueBatch, tau: number,
+  options: { training?: boolean; random?: SeededRandom } = {}): tf.Tensor2D[] {
+  const B = batch.size;
+  const fx = heads.f(rowsAt(hidden, batch.contextEnd));
+  const responses = model.hidden(tf.tensor2d(batch.responseIds, [B, batch.Ty], 'int32'), options);
+  return Array.from({ length: batch.levels }, (_, k) =>
+    DemiHeads.scores(fx, heads.g(rowsAt(responses, batch.prefixEnds.subarray(k * B, (k + 1) * B)), k + 1), tau));
 }
 
 /**
