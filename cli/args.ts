@@ -2,6 +2,7 @@
  * Minimal flag parsing for the sub-commands: `--name value`, `--flag`, repeated `--set k=v`.
  * Unknown flags are errors, so a typo never silently falls back to a default.
  */
+import { CORPUS_TEXTS, type CorpusText } from '../data/dialogue/index.js';
 import { CliError } from './errors.js';
 
 export interface FlagSpec {
@@ -63,4 +64,13 @@ export function intFlag(args: ParsedArgs, name: string): number | undefined {
 export function listFlag(args: ParsedArgs, name: string): string[] | undefined {
   const raw = args.values[name];
   return raw === undefined ? undefined : raw.split(',').map((s) => s.trim()).filter((s) => s.length > 0);
+}
+
+/** `--corpus-text repaired|as-published` (DailyDialog's contraction casing; data.<split>.text in configs). */
+export function corpusTextFlag(raw: string | undefined): CorpusText | undefined {
+  if (raw === undefined) return undefined;
+  if (!(CORPUS_TEXTS as readonly string[]).includes(raw)) {
+    throw new CliError(`--corpus-text must be one of ${CORPUS_TEXTS.join(', ')}, got '${raw}'`);
+  }
+  return raw as CorpusText;
 }

@@ -5,13 +5,13 @@
  */
 import { writeFileSync } from 'node:fs';
 import { SeededRandom } from '../core/index.js';
-import { episodesToExamples, TEST_SPLITS, type Example } from '../data/dialogue/index.js';
+import { type CorpusText, episodesToExamples, TEST_SPLITS, type Example } from '../data/dialogue/index.js';
 import { selectBackend } from '../model/engine/index.js';
 import {
   contextRepresentations, encodeForRanking, encodeTrainingExamples, loadDialogueModel, loadEpisodes, miTerms, responseLabelProbes, retrieval,
   type DialogueProbeResult, type EncodedExample, type MiTermsResult, type ProbeFeature, type RetrievalResult,
 } from '../model/dialogue/index.js';
-import { intFlag, listFlag, parseArgs } from './args.js';
+import { corpusTextFlag, intFlag, listFlag, parseArgs } from './args.js';
 import { CliError } from './errors.js';
 
 const HELP = `usage: demi evaluate-encoder --model DIR [options]
@@ -21,6 +21,7 @@ const HELP = `usage: demi evaluate-encoder --model DIR [options]
   --train-split SPLIT  the split the probes are trained on (default train)
   --data-path PATH     a local copy of the corpus (as for demi generate); --train-data-path for the probes'
                        split when it is another file (a JSONL corpus)
+  --corpus-text T      repaired (default: DailyDialog's "I'Ve" casing undone) | as-published
   --examples N         examples ranked, a seeded sample of the split (default 1000; 0 = all)
   --lm-examples N      of those, how many the LM also ranks (a forward pass per candidate; default 300)
   --candidates LIST    K, the candidates per example, true response included (default 10,100)
@@ -54,14 +55,14 @@ function sample<T>(items: readonly T[], n: number, seed: number): number[] {
   return n > 0 && n < items.length ? order.slice(0, n) : order;
 }
 
-async function examplesOf(corpus: string, split: string, path: string | undefined): Promise<Example[]> {
-  const episodes = await loadEpisodes({ corpus: corpus as 'dailydialog', split, path, maxExamples: undefined as unknown as number }, '--data-path');
+async function examplesOf(corpus: string, split: string, path: string | undefined, text: CorpusText | undefined): Promise<Example[]> {
+  const episodes = await loadEpisodes({ corpus: corpus as 'dailydialog', split, path, text }, '--data-path');
   return episodesToExamples(episodes).filter((e) => e.response.text.length > 0);
 }
 
 export async function evaluateEncoderCommand(argv: string[]): Promise<void> {
   const args = parseArgs(argv, {
-    values: ['model', 'corpus', 'split', 'train-split', 'data-path', 'train-data-path', 'examples', 'lm-examples', 'candidates', 'probe-train',
+    values: ['model', 'corpus', 'split', 'train-split', 'data-path', 'corpus-text', 'train-data-path', 'examples', 'lm-examples', 'candidates', 'probe-train',
       'probe-epochs', 'mi-batch', 'seed', 'batch-size', 'output', 'backend'],
     switches: ['no-retrieval', 'no-probes', 'no-mi', 'help'],
   });
@@ -84,13 +85,14 @@ export async function evaluateEncoderCommand(argv: string[]): Promise<void> {
   const batchSize = positive('batch-size', 64);
   const corpus = args.values.corpus ?? 'dailydialog';
   const split = args.values.split ?? (TEST_SPLITS as Record<string, string>)[corpus] ?? 'test';
+  const corpusText = corpusTextFlag(args.values['corpus-text']);
   await selectBackend(args.values.backend);
   const started = performance.now();
   const say = (message: string) => console.error(`[${((performance.now() - started) / 1000).toFixed(0)} s] ${message}`);
   const loaded = await loadDialogueModel(args.values.model);
   const report: EncoderReport = { model: args.values.model, corpus, split, seed, retrieval: [], probes: [], mi: [], seconds: 0 };
   try {
-    const examples = await examplesOf(corpus, split, args.values['data-path']);
+    const examples = await examplesOf(corpus, split, args.values['data-path'], corpusText);
     const ranked = encodeForRanking(loaded, examples);
 
     if (!args.switches.has('no-retrieval')) {
@@ -110,7 +112,7 @@ export async function evaluateEncoderCommand(argv: string[]): Promise<void> {
       if (!labelled(examples)) {
         report.probeNote = `the ${corpus} ${split} turns carry no ${PROBE_TARGETS.join(' / ')} annotations: no probes`;
       } else {
-        const trainExamples = await examplesOf(corpus, args.values['train-split'] ?? 'train', args.values['train-data-path'] ?? args.values['data-path']);
+        const trainExamples = await examplesOf(corpus, args.values['train-split'] ?? 'train', args.values['train-data-path'] ?? args.values['data-path'], corpusText);
         const trainIndices = sample(trainExamples, positive('probe-train', 10000), seed + 1);
         const trainSet = trainIndices.map((i) => trainExamples[i]);
         say(`probing: representations of ${trainSet.length} training and ${examples.length} ${split} contexts`);

@@ -7,12 +7,12 @@
  */
 import { createWriteStream } from 'node:fs';
 import { z } from 'zod';
-import { episodeToExamples, spreadSample, TEST_SPLITS } from '../data/dialogue/index.js';
+import { type CorpusText, episodeToExamples, spreadSample, TEST_SPLITS } from '../data/dialogue/index.js';
 import { selectBackend } from '../model/engine/index.js';
 import { encodeExample, loadDialogueModel, loadEpisodes, referenceNll, reply, type LoadedDialogueModel } from '../model/dialogue/index.js';
 import { onnxRuntimeDecoder } from '../model/generation/index.js';
 import { Progress, SeededRandom } from '../core/index.js';
-import { intFlag, numberFlag, parseArgs } from './args.js';
+import { corpusTextFlag, intFlag, numberFlag, parseArgs } from './args.js';
 import { CliError } from './errors.js';
 import { readJsonLines } from './json-lines.js';
 
@@ -22,6 +22,7 @@ const HELP = `usage: demi generate --model DIR --output FILE.jsonl (--input FILE
   --split SPLIT       default: the corpus's test split (dailydialog test, topical-chat test_freq,
                       wizard-of-wikipedia test_random_split); applies to --data-path too (a folder of
                       split files, or a file that must be that split's)
+  --corpus-text T     repaired (default: DailyDialog's "I'Ve" casing undone) | as-published
   --limit N           the first N examples only (consecutive turns of a few conversations)
   --spread N          N examples spread over the conversations (one per conversation, in a seeded
                       order, before a second from any; --seed picks them, default 0): a sample of the split
@@ -60,9 +61,9 @@ function readInput(path: string): Item[] {
     .map(({ line, value }) => ({ id: value.id ?? line, conversation: line, context: value.context, reference: value.reference }));
 }
 
-async function readCorpus(corpus: string, split: string | undefined, path?: string): Promise<Item[]> {
+async function readCorpus(corpus: string, split: string | undefined, path?: string, text?: CorpusText): Promise<Item[]> {
   const chosen = split ?? (TEST_SPLITS as Record<string, string>)[corpus] ?? 'test';
-  const episodes = await loadEpisodes({ corpus: corpus as 'dailydialog', split: chosen, path, maxExamples: undefined as unknown as number }, '--data-path');
+  const episodes = await loadEpisodes({ corpus: corpus as 'dailydialog', split: chosen, path, text }, '--data-path');
   return episodes.flatMap((episode, conversation) => episodeToExamples(episode).map((e) => ({
     // Ids must be unique across the split: evaluate refuses an id seen in two shard files.
     id: `${e.episodeId ?? `episode${conversation}`}:${e.turnIndex}`, conversation, context: e.contextTurns.map((t) => t.text), reference: e.response.text,
@@ -119,7 +120,7 @@ function decodingConfig(args: ReturnType<typeof parseArgs>) {
 
 export async function generateCommand(argv: string[]): Promise<void> {
   const args = parseArgs(argv, {
-    values: ['model', 'input', 'corpus', 'split', 'data-path', 'output', 'limit', 'spread', 'batch-size', 'max-new-tokens', 'min-new-tokens',
+    values: ['model', 'input', 'corpus', 'split', 'data-path', 'corpus-text', 'output', 'limit', 'spread', 'batch-size', 'max-new-tokens', 'min-new-tokens',
       'temperature', 'top-k', 'top-p', 'seed', 'beams', 'length-penalty', 'repetition-penalty', 'no-repeat-ngram', 'rerank', 'backend', 'shard', 'runtime'],
     switches: ['sample', 'help'],
   });
@@ -137,7 +138,7 @@ export async function generateCommand(argv: string[]): Promise<void> {
   const limit = intFlag(args, 'limit');
   const spread = intFlag(args, 'spread');
   if (limit !== undefined && spread !== undefined) throw new CliError('give --limit N (the first N) or --spread N (a sample over the conversations), not both');
-  let items = args.values.input ? readInput(args.values.input) : await readCorpus(args.values.corpus!, args.values.split, args.values['data-path']);
+  let items = args.values.input ? readInput(args.values.input) : await readCorpus(args.values.corpus!, args.values.split, args.values['data-path'], corpusTextFlag(args.values['corpus-text']));
   if (limit !== undefined) items = items.slice(0, limit);
   if (spread !== undefined) items = spreadSample(items, spread, (item) => item.conversation, new SeededRandom(numberFlag(args, 'seed') ?? 0));
   const runSize = items.length;

@@ -10,6 +10,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { loadTokenizer, parseTrainSentencePieceArgs, trainSentencePiece, writeSentencePieceCorpus } from '../data/tokenizer/index.js';
 import { loadEpisodes } from '../model/dialogue/index.js';
+import { corpusTextFlag } from './args.js';
 import { CliError } from './errors.js';
 
 function takeFlag(argv: string[], name: string): string | undefined {
@@ -33,13 +34,14 @@ export async function tokenizerCommand(argv: string[]): Promise<void> {
     return;
   }
   if (action !== 'train') {
-    throw new CliError('usage: demi tokenizer train (--corpus TEXT | --dialogue-corpus NAME --split SPLIT [--data-path P]) --model-prefix PREFIX --vocab-size N [spm options]\n       demi tokenizer encode --tokenizer FILE "text"');
+    throw new CliError('usage: demi tokenizer train (--corpus TEXT | --dialogue-corpus NAME --split SPLIT [--data-path P] [--corpus-text repaired|as-published]) --model-prefix PREFIX --vocab-size N [spm options]\n       demi tokenizer encode --tokenizer FILE "text"');
   }
   const corpusName = takeFlag(args, 'dialogue-corpus');
   if (corpusName) {
     const split = takeFlag(args, 'split') ?? 'train';
     const path = takeFlag(args, 'data-path');
-    const episodes = await loadEpisodes({ corpus: corpusName as 'dailydialog', split, path, maxExamples: undefined as unknown as number });
+    const text = corpusTextFlag(takeFlag(args, 'corpus-text'));
+    const episodes = await loadEpisodes({ corpus: corpusName as 'dailydialog', split, path, text });
     const textFile = join(mkdtempSync(join(tmpdir(), 'demi-spm-')), 'utterances.txt');
     const lines = await writeSentencePieceCorpus(textFile, new Set(episodes.flatMap((e) => e.turns.map((t) => t.text))));
     console.error(`demi: ${lines} distinct utterances from ${corpusName} ${split}`);

@@ -27,6 +27,7 @@ import {
   type WizardOfWikipediaOptions,
   type WizardOfWikipediaSplit,
   parseDailyDialogText,
+  type CorpusText,
   readConvLabUnifiedZip,
   readDailyDialogText,
   readTopicalChat,
@@ -143,17 +144,21 @@ async function fetchFile(spec: RemoteFile, subdir: string, options: CorpusOption
   return ensureDownloaded(withSource(spec, options.source), { ...options, subdir });
 }
 
-/** DailyDialog: 'convlab' (default; ConvLab-3 unified zip, detokenised text, speakers user/system) or
- * 'original' (the authors' zip or a dialogues_<split>.txt; tokenised text, speakers A/B). */
+/**
+ * DailyDialog: 'convlab' (default; ConvLab-3 unified zip, detokenised text, speakers user/system) or
+ * 'original' (the authors' zip or a dialogues_<split>.txt; tokenised text, speakers A/B). `text`
+ * ('repaired' by default, or 'as-published') applies to the ConvLab text, whose contraction casing
+ * ("I'Ve") the reader repairs; the original release is kept as written either way.
+ */
 export async function loadDailyDialog(
   split: DailyDialogSplit,
-  options: CorpusOptions & { format?: 'convlab' | 'original' } = {},
+  options: CorpusOptions & { format?: 'convlab' | 'original'; text?: CorpusText } = {},
 ): Promise<Episode[]> {
   assertSplit(split, DAILYDIALOG_SPLITS, 'DailyDialog');
   const format = options.format ?? 'convlab';
   if (format === 'convlab') {
     const zip = options.path ?? (await fetchFile(DAILYDIALOG_CONVLAB, 'dailydialog', options));
-    return readConvLabUnifiedZip(zip, split);
+    return readConvLabUnifiedZip(zip, split, { text: options.text });
   }
   if (options.path?.endsWith('.txt')) {
     return readDailyDialogText(localSplitFile(options.path, split, DAILYDIALOG_SPLITS, (s) => `dialogues_${s}.txt`, 'DailyDialog'));

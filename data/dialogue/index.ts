@@ -27,6 +27,9 @@ export {
 export {
   readConvLabUnifiedZip,
   readConvLabUnifiedZipSplits,
+  repairContractionCasing,
+  type CorpusText,
+  CORPUS_TEXTS,
   EOU,
   parseDailyDialogText,
   readDailyDialogText,

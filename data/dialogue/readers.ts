@@ -7,6 +7,9 @@
  *   `{dataset, data_split, dialogue_id, turns: [{speaker, utterance, ...}], ...}`. This is the form
  *   DailyDialog is published in by ConvLab-3 (data/unified_datasets/dailydialog/data.zip; splits
  *   train / validation / test).
+ *   Its text capitalises the letter after the apostrophe of some contractions ("I'Ve", "you'Ve",
+ *   "I'II", "don'T": 879 of ~103k utterances in DailyDialog's file, 68 in test); the reader repairs
+ *   those by default (`text: 'repaired'`, see repairContractionCasing), `'as-published'` keeps them.
  * - DailyDialog's original text format (dialogues_text.txt, dialogues_train.txt, ...): one dialogue
  *   per line, utterances each followed by `__eou__`. Speakers are not named; they alternate A, B.
  *   The original text is tokenised ("Say , Jim , ..."); it is kept as written, trimmed.
@@ -63,8 +66,31 @@ function withLabels(turn: Turn, labels: Record<string, string> | undefined): Tur
   return labels && Object.keys(labels).length > 0 ? { ...turn, labels } : turn;
 }
 
+/**
+ * What the reader does to the text of a corpus: 'repaired' undoes the contraction casing of
+ * ConvLab's DailyDialog (repairContractionCasing); 'as-published' keeps every character, which
+ * reproduces runs made before the repair existed.
+ */
+export type CorpusText = 'repaired' | 'as-published';
+export const CORPUS_TEXTS: readonly CorpusText[] = ['repaired', 'as-published'];
+
+// A contraction's suffix after a letter and an apostrophe, spelled with capitals: 've as "Ve",
+// 'll as "II" / "Il" (capital I for l), n't as "n'T". Only these suffixes are touched, so names
+// (O'Neil, L'Oreal) and missing spaces ("Workers'Day") stay as published.
+const CAPITALISED_CONTRACTION = /(?<=[A-Za-z]')(Ve|I[Il])\b|(?<=n')T\b/g;
+const CONTRACTION_REPAIR: Record<string, string> = { Ve: 've', II: 'll', Il: 'll', T: 't' };
+
+/** "I'Ve been" -> "I've been", "I'II go" -> "I'll go", "don'T" -> "don't"; every other character kept. */
+export function repairContractionCasing(text: string): string {
+  return text.replace(CAPITALISED_CONTRACTION, (suffix) => CONTRACTION_REPAIR[suffix]!);
+}
+
 /** All dialogues of a ConvLab unified zip, grouped by `data_split`, in file order. */
-export async function readConvLabUnifiedZipSplits(path: string): Promise<Map<string, Episode[]>> {
+export async function readConvLabUnifiedZipSplits(
+  path: string,
+  options: { text?: CorpusText } = {},
+): Promise<Map<string, Episode[]>> {
+  const textOf = (options.text ?? 'repaired') === 'repaired' ? repairContractionCasing : (t: string) => t;
   const zip = await ZipArchive.open(path);
   const member = zip.findBySuffix('dialogues.json');
   if (!member) {
@@ -83,7 +109,7 @@ export async function readConvLabUnifiedZipSplits(path: string): Promise<Map<str
     const d = parsed.data;
     const episode: Episode = {
       id: d.dialogue_id,
-      turns: d.turns.map((t) => withLabels({ speaker: t.speaker, text: t.utterance.trim() }, convLabLabels(t))),
+      turns: d.turns.map((t) => withLabels({ speaker: t.speaker, text: textOf(t.utterance.trim()) }, convLabLabels(t))),
     };
     let list = splits.get(d.data_split);
     if (!list) splits.set(d.data_split, (list = []));
@@ -93,8 +119,8 @@ export async function readConvLabUnifiedZipSplits(path: string): Promise<Map<str
 }
 
 /** The dialogues of one split of a ConvLab unified zip. An unknown split is an error. */
-export async function readConvLabUnifiedZip(path: string, split: string): Promise<Episode[]> {
-  const splits = await readConvLabUnifiedZipSplits(path);
+export async function readConvLabUnifiedZip(path: string, split: string, options: { text?: CorpusText } = {}): Promise<Episode[]> {
+  const splits = await readConvLabUnifiedZipSplits(path, options);
   const episodes = splits.get(split);
   if (!episodes) {
     throw new DatasetFormatError(
@@ -303,7 +329,7 @@ export async function detectEpisodeFileFormat(path: string): Promise<EpisodeFile
 
 export async function readEpisodesFile(
   path: string,
-  options: { format?: EpisodeFileFormat; split?: string } = {},
+  options: { format?: EpisodeFileFormat; split?: string; text?: CorpusText } = {},
 ): Promise<Episode[]> {
   const format = options.format ?? (await detectEpisodeFileFormat(path));
   switch (format) {
@@ -313,7 +339,7 @@ export async function readEpisodesFile(
       return readDailyDialogText(path);
     case 'convlab-zip':
       if (!options.split) throw new RangeError(`${path}: a ConvLab zip holds several splits; pass options.split`);
-      return readConvLabUnifiedZip(path, options.split);
+      return readConvLabUnifiedZip(path, options.split, { text: options.text });
     case 'wizard-of-wikipedia':
       return readWizardOfWikipedia(path);
     case 'topical-chat':

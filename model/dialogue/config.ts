@@ -11,6 +11,11 @@ const sourceSchema = (defaultSplit: string, defaultMaxExamples?: number) => z.ob
   /** Local file; without it the corpus is downloaded (checksum-verified) into the cache. */
   path: z.string().optional(),
   split: z.string().default(defaultSplit),
+  /**
+   * DailyDialog only: 'repaired' undoes the ConvLab text's contraction casing ("I'Ve" -> "I've");
+   * 'as-published' keeps it (what every run before the repair saw). Other corpora are read as written.
+   */
+  text: z.enum(['repaired', 'as-published']).default('repaired'),
   /** Use at most this many examples (the first ones). */
   maxExamples: z.number().int().positive().optional().default(defaultMaxExamples as number),
 }).strict().default({});

@@ -111,11 +111,14 @@ export function checkSourceFile(source: Pick<CorpusSource, 'path'>, field: strin
   }
 }
 
-export async function loadEpisodes(source: CorpusSource, field = 'path'): Promise<Episode[]> {
+export async function loadEpisodes(
+  source: Pick<CorpusSource, 'corpus' | 'split' | 'path'> & Partial<Pick<CorpusSource, 'text'>>,
+  field = 'path',
+): Promise<Episode[]> {
   checkSourceFile(source, field);
   switch (source.corpus) {
     case 'dailydialog':
-      return loadDailyDialog(source.split as 'train' | 'validation' | 'test', source.path ? { path: source.path } : {});
+      return loadDailyDialog(source.split as 'train' | 'validation' | 'test', { ...(source.path ? { path: source.path } : {}), text: source.text });
     case 'wizard-of-wikipedia':
       return loadWizardOfWikipedia(source.split as never, source.path ? { path: source.path } : {});
     case 'topical-chat':

@@ -8,6 +8,7 @@ import {
   readConvLabUnifiedZip,
   readConvLabUnifiedZipSplits,
   readDailyDialogText,
+  repairContractionCasing,
   readEpisodesFile,
   readJsonl,
   readTopicalChat,
@@ -60,6 +61,41 @@ describe('ConvLab unified zip (DailyDialog)', () => {
     const e = await formatError(readConvLabUnifiedZip(dialogueFixture('convlab-data.zip'), 'dev'));
     expect(e.message).toMatch(/no dialogues with data_split "dev".*splits: train, validation, test/);
     await formatError(readConvLabUnifiedZip(dialogueFixture('ijcnlp_dailydialog.zip'), 'train'));
+  });
+});
+
+describe("ConvLab DailyDialog's contraction casing", () => {
+  const published = [
+    "I'm glad to see you, too. How'Ve you been?",
+    "Perfect. I'II start preparing tomorrow. If we re going to drive, l'II need to fill up the tank.",
+    "Sorry, I think I'Il sit out the next dance. I'Ve been dancing all night and you'Ve too.",
+    "Hell, I don't care. Just don'T submit a report to your insurancecompany.",
+    "Mr. O'Connell bought L'Oreal shampoo on Workers'Day; we'Ve got rock'n'Roll.",
+  ];
+
+  it('repairs the capitalised contractions and nothing else by default', async () => {
+    const [episode] = await readConvLabUnifiedZip(dialogueFixture('convlab-casing.zip'), 'test');
+    expect(episode.turns.map((t) => t.text)).toEqual([
+      "I'm glad to see you, too. How've you been?",
+      "Perfect. I'll start preparing tomorrow. If we re going to drive, l'll need to fill up the tank.",
+      "Sorry, I think I'll sit out the next dance. I've been dancing all night and you've too.",
+      "Hell, I don't care. Just don't submit a report to your insurancecompany.",
+      // names, a brand, a missing space and rock'n'roll's own capital are not contractions
+      "Mr. O'Connell bought L'Oreal shampoo on Workers'Day; we've got rock'n'Roll.",
+    ]);
+  });
+
+  it("'as-published' keeps every character, through every entry point", async () => {
+    const zip = dialogueFixture('convlab-casing.zip');
+    expect((await readConvLabUnifiedZip(zip, 'test', { text: 'as-published' }))[0].turns.map((t) => t.text)).toEqual(published);
+    expect((await readEpisodesFile(zip, { split: 'test', text: 'as-published' }))[0].turns.map((t) => t.text)).toEqual(published);
+    expect((await readEpisodesFile(zip, { split: 'test' }))[0].turns[0].text).toBe("I'm glad to see you, too. How've you been?");
+  });
+
+  it('leaves text without the artifact untouched', () => {
+    for (const text of ["I've been there, I'll go, don't, can't, O'Neil's car", "VE", "'Ve at the start", "n'T"]) {
+      expect(repairContractionCasing(text)).toBe(text === "n'T" ? "n't" : text);
+    }
   });
 });
 

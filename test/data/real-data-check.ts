@@ -82,6 +82,30 @@ async function main(): Promise<void> {
   }
   console.log(`     read all splits in ${Date.now() - t0} ms`);
 
+  // The contraction repair: which characters it changes on the real file, split by split.
+  const published = await readConvLabUnifiedZipSplits(zip, { text: 'as-published' });
+  const capitalised = /[A-Za-z]'(Ve|I[Il])\b|n'T\b/g;
+  const count = (texts: string[], re: RegExp) => texts.reduce((n, t) => n + (t.match(re)?.length ?? 0), 0);
+  const textsOf = (episodes: Episode[] | undefined) => (episodes ?? []).flatMap((e) => e.turns.map((t) => t.text));
+  const expectedRepairs: Record<string, number> = { train: 753, validation: 58, test: 68 };
+  for (const [split, repairs] of Object.entries(expectedRepairs)) {
+    const before = textsOf(published.get(split));
+    const after = textsOf(splits.get(split));
+    let changedChars = 0;
+    let changedOther = 0;
+    before.forEach((text, i) => {
+      if (text.length !== after[i].length) changedOther++;
+      for (let c = 0; c < text.length; c++) {
+        if (text[c] === after[i][c]) continue;
+        changedChars++;
+        if (text[c].toLowerCase() !== after[i][c] && !(text[c] === 'I' && after[i][c] === 'l')) changedOther++;
+      }
+    });
+    check(`DailyDialog ${split} capitalised contractions as published / repaired`, [count(before, capitalised), count(after, capitalised)], [repairs, 0]);
+    check(`DailyDialog ${split} characters changed other than those letters`, changedOther, 0);
+    console.log(`     ${split}: ${changedChars} letters lowered; names kept: O'Connell ${count(after, /O'Connell/g)}, O'Neil ${count(after, /O'Neil/g)}`);
+  }
+
   // The download path, pointed at the local copy through a file:// URL (hash-checked, cached).
   const cache = mkdtempSync(join(tmpdir(), 'demi-real-'));
   try {
