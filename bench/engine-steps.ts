@@ -15,6 +15,7 @@ const option = (name: string, fallback: string) => {
 const backend = option('backend', 'native');
 const gptSteps = Number(option('gpt-steps', '5'));
 const convSteps = Number(option('conv-steps', '10'));
+// gpt2small is its own run (bench/run.ts --only gpt2small): its peak memory must be its own
 const only = option('only', 'sgemm,gpt,conv,dim,generate').split(',');
 const dimSteps = Number(option('dim-steps', '5'));
 
@@ -166,6 +167,66 @@ if (only.includes('generate')) {
   const ms = median(runs);
   result.generate = { promptLength, newTokens, ms, tokensPerSecond: newTokens / (ms / 1000) };
   model.dispose();
+}
+
+if (only.includes('gpt2small')) {
+  // The user's real case (issue: fine-tuning a pretrained GPT-2 with DEMI on a CPU): GPT-2 small's shape,
+  // context 192 + response 63 + EOS in a 256 block, batch 4, DEMI M = 4 heads on, AdamW. Run alone in its
+  // own process (bench/run.ts), so maxRSS is this case's peak. Weights are random: speed does not depend on them.
+  const { DemiHeads, dialogueLoss, makeDialogueBatch } = await import('../model/dialogue/index.js');
+  const config = { vocabSize: 50257, blockSize: 256, nLayer: 12, nHead: 12, dModel: 768, dropout: 0, layerNormEpsilon: 1e-5 };
+  const objective = { lambda: 0.1, levels: 4, tau: 0.1, split: 'response' as const, projectionDim: 128 };
+  const batch = 4;
+  const model = new GPT(config, rng);
+  const heads = new DemiHeads(config.dModel, objective.projectionDim, rng);
+  const format = { sepId: 50256, eosId: 50256, padId: 50256 };
+  const examples = Array.from({ length: batch }, () => ({
+    contextIds: [...Array.from({ length: 191 }, () => rng.int(50000)), format.sepId],
+    responseIds: Array.from({ length: 63 }, () => rng.int(50000)),
+  }));
+  const dialogueBatch = makeDialogueBatch(examples, format, objective.levels);
+  const variables = { ...model.variables, ...heads.variables };
+  const optimizer = new AdamW({ learningRate: 1e-5, weightDecay: 0.01 });
+  const losses: number[] = [];
+  const step = () => {
+    const { value, grads } = tf.variableGrads(() => dialogueLoss(model, heads, dialogueBatch, objective).loss, Object.values(variables));
+    optimizer.apply(variables, grads);
+    losses.push(value.dataSync()[0]);
+    value.dispose();
+    tf.dispose(grads);
+  };
+  step();
+  const times = timeRuns(Number(option('gpt2small-steps', '3')), step);
+  const ms = median(times);
+  result.gpt2small = { config, batch, T: dialogueBatch.T, Ty: dialogueBatch.Ty, levels: objective.levels, stepMs: ms, stepsMs: times, losses };
+  optimizer.dispose();
+  heads.dispose();
+
+  const { generate } = await import('../model/generation/index.js');
+  const tokenizer = { decode: (ids: readonly number[]) => ids.join(' ') };
+  const runs: number[] = [];
+  for (let r = 0; r < 3; r++) {
+    const prompt = Array.from({ length: 16 }, () => rng.int(50000));
+    const start = performance.now();
+    const out = await generate(model, prompt, { maxNewTokens: 32 }, { tokenizer, yieldBetweenTokens: false });
+    runs.push(performance.now() - start);
+    if (out.tokenIds.length !== 32) throw new Error(`generated ${out.tokenIds.length} tokens, expected 32`);
+  }
+  result.gpt2smallGenerate = { promptLength: 16, newTokens: 32, ms: median(runs), tokensPerSecond: 32 / (median(runs) / 1000) };
+  model.dispose();
+  // models/default's shape (4L d256 4 heads V8000), the chat server's case: 64 new tokens
+  const chat = new GPT({ vocabSize: 8000, blockSize: 128, nLayer: 4, nHead: 4, dModel: 256, dropout: 0, layerNormEpsilon: 1e-5 }, rng);
+  const chatRuns: number[] = [];
+  for (let r = 0; r < 3; r++) {
+    const prompt = Array.from({ length: 16 }, () => rng.int(8000));
+    const start = performance.now();
+    await generate(chat, prompt, { maxNewTokens: 64 }, { tokenizer, yieldBetweenTokens: false });
+    chatRuns.push(performance.now() - start);
+  }
+  result.defaultShapeGenerate = { promptLength: 16, newTokens: 64, ms: median(chatRuns), tokensPerSecond: 64 / (median(chatRuns) / 1000) };
+  chat.dispose();
+  // ru_maxrss of the whole process (KiB on Linux): model, optimizer state, activations of the step
+  result.maxRssMiB = process.resourceUsage().maxRSS / 1024;
 }
 
 result.numTensors = tf.memory().numTensors;

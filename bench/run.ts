@@ -14,6 +14,14 @@
  *
  *   npm run bench -- --only runtime [--runtime-threads 2] [--runtime-models default,gpt2-small] [--new-tokens 32]
  *   npm run bench -- --only engine          the engine table alone
+ *
+ * The GPT-2-small section (`--only gpt2small`, not in the default run: ~10 min at 1 thread): a DEMI
+ * fine-tuning step of a GPT-2-small-shaped model (12L d768 12 heads V50257, 256 block, batch 4, M = 4,
+ * AdamW) with its peak RSS, and greedy decoding at batch 1 for GPT-2 small and models/default's shape,
+ * native (DEMI_NATIVE_HOST=cpu: the case outgrows the wasm heap) vs PyTorch at equal threads, each
+ * measurement its own process.
+ *
+ *   npm run bench -- --only gpt2small [--threads 1,2] [--rounds 3] [--gpt2small-steps 3]
  */
 import { spawnSync } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
@@ -38,8 +46,8 @@ const rounds = Number(option('rounds', '3'));
 const gptSteps = option('gpt-steps', '5');
 const convSteps = option('conv-steps', '10');
 const torchPython = option('python', '/usr/bin/python3');
-const SECTIONS = ['engine', 'runtime'];
-const sections = option('only', SECTIONS.join(',')).split(',');
+const SECTIONS = ['engine', 'runtime', 'gpt2small'];
+const sections = option('only', 'engine,runtime').split(',');
 for (const section of sections) {
   if (!SECTIONS.includes(section)) {
     console.error(`bench: --only takes ${SECTIONS.join(' or ')} (comma-separated), got '${section}'`);
@@ -100,12 +108,14 @@ if (!baseEnv.OPENBLAS_CORETYPE) {
   if (core) baseEnv.OPENBLAS_CORETYPE = core;
 }
 
+const haveTorch = () => existsSync(torchPython) && spawnSync(torchPython, ['-c', 'import torch'], { encoding: 'utf8' }).status === 0;
+const pinned = (threads: number) => ({
+  ...baseEnv, DEMI_THREADS: String(threads), OPENBLAS_NUM_THREADS: String(threads), OMP_NUM_THREADS: String(threads), MKL_NUM_THREADS: String(threads),
+});
+
 /** The engine table: GPT and conv training steps, greedy decoding and sgemm, against PyTorch. */
 function engineBenchmark(): void {
-  const haveTorch = existsSync(torchPython) && spawnSync(torchPython, ['-c', 'import torch'], { encoding: 'utf8' }).status === 0;
-  const pinned = (threads: number) => ({
-    ...baseEnv, DEMI_THREADS: String(threads), OPENBLAS_NUM_THREADS: String(threads), OMP_NUM_THREADS: String(threads), MKL_NUM_THREADS: String(threads),
-  });
+  const torchInstalled = haveTorch();
 
   const results = new Map<string, Json[]>();
   const failures = new Map<string, string>();
@@ -121,7 +131,7 @@ function engineBenchmark(): void {
         process.stderr.write(`bench: round ${round + 1}/${rounds}, ${backend}, ${threads} thread(s)...\n`);
         record(key(backend, threads), runJson(process.execPath, engineArgs(backend), pinned(threads)));
       }
-      if (haveTorch) {
+      if (torchInstalled) {
         process.stderr.write(`bench: round ${round + 1}/${rounds}, pytorch, ${threads} thread(s)...\n`);
         record(key('pytorch', threads), runJson(torchPython, [join(here, 'torch_reference.py'), '--gpt-steps', gptSteps,
           '--conv-steps', convSteps, '--threads', String(threads)], pinned(threads)));
@@ -173,12 +183,77 @@ function engineBenchmark(): void {
     }
   }
   for (const [name, why] of failures) console.log(`${name}: ${why}`);
-  if (!haveTorch) console.log('pytorch: not installed (apt-get install python3-torch to compare)');
+  if (!torchInstalled) console.log('pytorch: not installed (apt-get install python3-torch to compare)');
   console.log('\ngreedy "vs torch" is PyTorch\'s tokens/s over ours (below 1.00x: we are faster); greedy decoding is batch 1, 16-token prompt, 64 new tokens, KV cache in both.');
   if (args.includes('--json')) console.log(JSON.stringify(Object.fromEntries(results)));
 }
 
+/** Training FLOPs of the GPT-2-small DEMI step: the LM pass over B x T tokens (blocks and tied head) and the
+ *  response pass over B x Ty tokens (blocks only), 6 per weight and token, plus 12 x L x T x d per token for
+ *  the full attention score matrices. The DEMI heads (768 x 128 projections of 5 rows each) are not counted. */
+function gpt2SmallStepFlops(B = 4, T = 255, Ty = 64, L = 12, d = 768, V = 50257): number {
+  const block = L * 12 * d * d;
+  return B * T * (6 * (block + V * d) + 12 * L * T * d) + B * Ty * (6 * block + 12 * L * Ty * d);
+}
+
+/** GPT-2-small DEMI fine-tuning step, peak RSS and greedy decoding (GPT-2 small and the default model's shape). */
+function gpt2SmallBenchmark(): void {
+  const torchInstalled = haveTorch();
+  const steps = option('gpt2small-steps', '3');
+  const runs = new Map<string, Json[]>();
+  const failures = new Map<string, string>();
+  const engines = torchInstalled ? ['native', 'pytorch'] : ['native'];
+  for (let round = 0; round < rounds; round++) {
+    for (const threads of threadCounts) {
+      for (const engine of round % 2 === 0 ? engines : [...engines].reverse()) {
+        process.stderr.write(`bench gpt2small: round ${round + 1}/${rounds}, ${engine}, ${threads} thread(s)...\n`);
+        const out = engine === 'native'
+          ? runJson(process.execPath, [join(here, '..', 'node_modules', 'tsx', 'dist', 'cli.mjs'), join(here, 'engine-steps.ts'),
+            // its training state (~2 GiB of weights, gradients and AdamW moments) and activations outgrow wasm's 4 GiB heap
+            '--backend', 'native', '--only', 'gpt2small', '--gpt2small-steps', steps], { ...pinned(threads), DEMI_NATIVE_HOST: 'cpu' })
+          : runJson(torchPython, [join(here, 'torch_reference.py'), '--gpt-steps', '0', '--conv-steps', '0', '--generate', '0',
+            '--gpt2small-steps', steps, '--threads', String(threads)], pinned(threads));
+        const k = `${engine}@${threads}`;
+        if (typeof out === 'string') failures.set(k, out);
+        else runs.set(k, [...(runs.get(k) ?? []), out]);
+      }
+    }
+  }
+  const med = (rs: Json[] | undefined, pick: (r: Json) => number | undefined) => {
+    const values = (rs ?? []).map(pick).filter((v): v is number => typeof v === 'number');
+    return values.length ? median(values) : undefined;
+  };
+  const fmt = (v: number | undefined, digits = 0) => (v === undefined ? '-' : v.toFixed(digits));
+  const FLOPS = gpt2SmallStepFlops();
+  console.log(`\nGPT-2-small DEMI fine-tuning step (12L d768 12 heads V50257, context 192 + response 63 + EOS, batch 4, M = 4, AdamW; ${(FLOPS / 1e9).toFixed(0)} GFLOP) and greedy decoding at batch 1 (KV cache), ${rounds} alternating round(s), medians`);
+  console.log('threads  engine      step ms  GFLOP/s  vs torch  peak RSS MiB |  GPT-2 greedy tok/s  vs torch |  default-shape greedy tok/s  vs torch');
+  for (const threads of threadCounts) {
+    const torch = runs.get(`pytorch@${threads}`);
+    const torchStep = med(torch, (r) => r.gpt2small?.stepMs);
+    const torchGpt2 = med(torch, (r) => r.gpt2smallGenerate?.tokensPerSecond);
+    const torchChat = med(torch, (r) => r.defaultShapeGenerate?.tokensPerSecond);
+    for (const engine of engines) {
+      const rs = runs.get(`${engine}@${threads}`);
+      if (!rs) continue;
+      const step = med(rs, (r) => r.gpt2small?.stepMs);
+      const gpt2 = med(rs, (r) => r.gpt2smallGenerate?.tokensPerSecond);
+      const chat = med(rs, (r) => r.defaultShapeGenerate?.tokensPerSecond);
+      const mine = engine !== 'pytorch';
+      const ratio = (a: number | undefined, b: number | undefined) => (mine && a && b ? `${(a / b).toFixed(2)}x` : '');
+      console.log([
+        String(threads).padStart(7), engine.padEnd(9), fmt(step).padStart(10), fmt(step && FLOPS / (step * 1e6), 1).padStart(8),
+        ratio(step, torchStep).padStart(9), fmt(med(rs, (r) => r.maxRssMiB)).padStart(13), '|',
+        fmt(gpt2, 1).padStart(19), ratio(torchGpt2, gpt2).padStart(9), '|', fmt(chat, 1).padStart(27), ratio(torchChat, chat).padStart(9),
+      ].join(' '));
+    }
+  }
+  for (const [name, why] of failures) console.log(`${name}: ${why}`);
+  if (!torchInstalled) console.log('pytorch: not installed (apt-get install python3-torch to compare)');
+  console.log('step "vs torch": our step time over PyTorch\'s; greedy "vs torch": PyTorch\'s tokens/s over ours (below 1.00x: we are faster). Peak RSS is the process\'s ru_maxrss (model, AdamW state, activations; the greedy runs come after).');
+}
+
 if (sections.includes('engine')) engineBenchmark();
+if (sections.includes('gpt2small')) gpt2SmallBenchmark();
 if (sections.includes('runtime')) {
   runtimeComparison({
     threads: option('runtime-threads', String(cores)).split(',').map(Number),

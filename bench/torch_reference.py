@@ -12,6 +12,8 @@ p.add_argument('--gpt-steps', type=int, default=5)
 p.add_argument('--conv-steps', type=int, default=10)
 p.add_argument('--threads', type=int, default=1)
 p.add_argument('--generate', type=int, default=1, help='time greedy generation with a KV cache (0: skip)')
+p.add_argument('--gpt2small-steps', type=int, default=0,
+               help='GPT-2-small-shaped DEMI fine-tuning steps and greedy decoding, as engine-steps.ts --only gpt2small (0: skip)')
 args = p.parse_args()
 torch.set_num_threads(args.threads)
 torch.manual_seed(0)
@@ -50,11 +52,14 @@ class GPT(nn.Module):
         self.blocks = nn.ModuleList([Block(D, H) for _ in range(L)])
         self.ln_f = nn.LayerNorm(D)
 
-    def forward(self, idx, caches=None, start=0):
+    def hidden(self, idx, caches=None, start=0):
         x = self.wte(idx) + self.wpe(torch.arange(start, start + idx.shape[1]))
         for i, b in enumerate(self.blocks):
             x = b(x, None if caches is None else caches[i])
-        return self.ln_f(x) @ self.wte.weight.t()
+        return self.ln_f(x)
+
+    def forward(self, idx, caches=None, start=0):
+        return self.hidden(idx, caches, start) @ self.wte.weight.t()
 
 
 def timed(step, n):
@@ -104,25 +109,81 @@ if args.conv_steps > 0:
     ms, times = timed(conv_step, args.conv_steps)
     result['conv'] = {'stepMs': ms, 'stepsMs': times, 'imagesPerSecond': 64 / (ms / 1000)}
 
-if args.generate > 0:
-    # greedy decoding at batch 1, 16-token prompt, 64 new tokens, with the KV cache (the engine's bench case)
-    model = GPT().eval()
+def greedy(model, vocab, new_tokens):
+    # batch 1, 16-token prompt, KV cache: median of 3 runs in ms
     runs = []
     with torch.no_grad():
         for r in range(3):
-            prompt = torch.randint(0, 8000, (1, 16))
+            prompt = torch.randint(0, vocab, (1, 16))
             t0 = time.perf_counter()
             caches = [{} for _ in model.blocks]
             logits = model(prompt, caches)
             pos = prompt.shape[1]
-            for i in range(64):
+            for i in range(new_tokens):
                 nxt = logits[:, -1].argmax(-1, keepdim=True)
-                if i < 63:
+                if i < new_tokens - 1:
                     logits = model(nxt, caches, pos)
                     pos += 1
             runs.append((time.perf_counter() - t0) * 1000)
     runs.sort()
-    ms = runs[len(runs) // 2]
+    return runs[len(runs) // 2]
+
+
+def off_diagonal(m):
+    return m.masked_fill(torch.eye(m.shape[0], dtype=torch.bool), -1e9)
+
+
+def conditional_infonce(phi, log_w):
+    # the engine's conditionalInfoNCE: importance weights from the earlier level, no gradient through them
+    n = phi.shape[0]
+    weights = off_diagonal(log_w.detach()).log_softmax(1)
+    positive = phi.diagonal()
+    weighted = weights + off_diagonal(phi) + math.log(n - 1)
+    log_den = torch.cat([positive[:, None], weighted], 1).logsumexp(1) - math.log(n)
+    return (positive - log_den).mean()
+
+
+if args.gpt2small_steps > 0:
+    # engine-steps.ts --only gpt2small: GPT-2 small's shape, context 192 + response 63 + EOS, batch 4,
+    # DEMI M = 4 (f, g projections to 128, tau 0.1, lambda 0.1), LM loss on the response, AdamW
+    V, D, B, levels, tau = 50257, 768, 4, 4, 0.1
+    model = GPT(V, 256, 12, 12, D)
+    f_proj, g_proj = nn.Linear(D, 128, bias=False), nn.Linear(D, 128, bias=False)
+    opt = torch.optim.AdamW(list(model.parameters()) + list(f_proj.parameters()) + list(g_proj.parameters()), lr=1e-5, weight_decay=0.01)
+    full = torch.cat([torch.randint(0, 50000, (B, 191)), torch.full((B, 1), 50256), torch.randint(0, 50000, (B, 63)), torch.full((B, 1), 50256)], 1)
+    ids = full[:, :-1]
+    labels = full[:, 1:].clone()
+    labels[:, :191] = -100
+    response = torch.cat([torch.full((B, 1), 50256), full[:, 192:255]], 1)
+    context_end = torch.full((B,), 191)
+    prefix_ends = [math.ceil(k * 63 / levels) for k in range(1, levels + 1)]
+    rows = torch.arange(B)
+
+    def demi_step():
+        hidden = model.hidden(ids)
+        lm = F.cross_entropy((hidden @ model.wte.weight.t()).view(-1, V), labels.reshape(-1), ignore_index=-100)
+        fx = F.normalize(f_proj(hidden[rows, context_end]), dim=1)
+        responses = model.hidden(response)
+        scores = [F.normalize(g_proj(responses[rows, torch.full((B,), e)]), dim=1) @ fx.t() / tau for e in prefix_ends]
+        terms = [(scores[0].diagonal() - scores[0].logsumexp(1)).mean() + math.log(B)]
+        terms += [conditional_infonce(scores[k], scores[k - 1]) for k in range(1, levels)]
+        loss = lm - 0.1 * sum(terms)
+        opt.zero_grad()
+        loss.backward()
+        opt.step()
+        loss.item()
+    ms, times = timed(demi_step, args.gpt2small_steps)
+    result['gpt2small'] = {'stepMs': ms, 'stepsMs': times}
+    ms = greedy(model.eval(), V, 32)
+    result['gpt2smallGenerate'] = {'promptLength': 16, 'newTokens': 32, 'ms': ms, 'tokensPerSecond': 32 / (ms / 1000)}
+    ms = greedy(GPT(8000, 128, 4, 4, 256).eval(), 8000, 64)
+    result['defaultShapeGenerate'] = {'promptLength': 16, 'newTokens': 64, 'ms': ms, 'tokensPerSecond': 64 / (ms / 1000)}
+    import resource
+    result['maxRssMiB'] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+if args.generate > 0:
+    # greedy decoding at batch 1, 16-token prompt, 64 new tokens, with the KV cache (the engine's bench case)
+    ms = greedy(GPT().eval(), 8000, 64)
     result['generate'] = {'promptLength': 16, 'newTokens': 64, 'ms': ms, 'tokensPerSecond': 64 / (ms / 1000)}
 
 print(json.dumps(result))

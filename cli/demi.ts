@@ -73,7 +73,9 @@ async function main(argv: string[]): Promise<void> {
   if (typeof code === 'number') process.exitCode = code;
 }
 
-main(process.argv.slice(2)).catch((err: unknown) => {
+main(process.argv.slice(2)).catch(async (thrown: unknown) => {
+  // only a command that ran the engine can have hit its heap limit, and it has the engine loaded
+  const err = thrown instanceof WebAssembly.RuntimeError ? (await import('../model/engine/index.js')).explainEngineFailure(thrown) : thrown;
   // A DemiError is the user's to fix and says how; anything else is a bug, shown with its stack.
   console.error(err instanceof DemiError ? `demi: ${err.message}` : err instanceof Error ? err.stack ?? String(err) : String(err));
   process.exitCode = 1;

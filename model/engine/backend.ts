@@ -3,6 +3,11 @@
  * where libtensorflow could be downloaded), then wasm with the project's native OpenBLAS kernels,
  * then wasm with the pure-JS fixes, then cpu. DEMI_BACKEND (or --backend) names one directly:
  * tensorflow-gpu | tensorflow | native | wasm | cpu. The choice is logged once and queryable.
+ *
+ * The native kernels keep tensors in a host backend's memory: wasm's heap by default (its own C++
+ * kernels cover what ours do not), which wasm32 caps at 4 GiB; DEMI_NATIVE_HOST=cpu puts them in the
+ * cpu backend's typed arrays instead, with no such cap, for models whose training state does not fit
+ * (GPT-2 small with AdamW). README "Engine" has the cost of each.
  */
 import { tf } from './tf.js';
 import { log } from '../../core/index.js';
@@ -12,7 +17,7 @@ import { registerConvKernels } from './kernels/conv.js';
 import { registerElementwiseKernels, registerSharingKernels } from './kernels/elementwise.js';
 import { registerFusedKernels } from './kernels/fused.js';
 import { registerJsFallbackKernels } from './kernels/js-fallback.js';
-import { registerSplitKernel } from './kernels/split.js';
+import { registerSplitKernel, registerTransposeKernel } from './kernels/copies.js';
 import { BackendError } from '../errors.js';
 
 export const BACKEND_NAMES = ['tensorflow-gpu', 'tensorflow', 'native', 'wasm', 'cpu'] as const;
@@ -45,8 +50,20 @@ async function tryTensorflow(pkg: string): Promise<string | null> {
   }
 }
 
+export const NATIVE_HOSTS = ['wasm', 'cpu'] as const;
+
+/** DEMI_NATIVE_HOST: which TF.js backend's memory the native kernels work in (default wasm). */
+export function nativeHostFromEnvironment(): (typeof NATIVE_HOSTS)[number] {
+  const value = process.env.DEMI_NATIVE_HOST;
+  if (value === undefined || value === '') return 'wasm';
+  if (!(NATIVE_HOSTS as readonly string[]).includes(value)) {
+    throw new BackendError(`DEMI_NATIVE_HOST must be one of ${NATIVE_HOSTS.join(', ')}, got '${value}'`);
+  }
+  return value as (typeof NATIVE_HOSTS)[number];
+}
+
 async function useWasmOrCpu(name: 'native' | 'wasm' | 'cpu', skipped: string[]): Promise<BackendInfo> {
-  const host = name === 'cpu' ? 'cpu' : 'wasm';
+  const host = name === 'cpu' || (name === 'native' && nativeHostFromEnvironment() === 'cpu') ? 'cpu' : 'wasm';
   if (!(await tf.setBackend(host))) throw new BackendError(`the TF.js ${host} backend failed to initialise`);
   if (host === 'wasm') registerSplitKernel(host);
   if (name === 'native') {
@@ -58,6 +75,10 @@ async function useWasmOrCpu(name: 'native' | 'wasm' | 'cpu', skipped: string[]):
     registerElementwiseKernels(host, native);
     registerFusedKernels(host, native);
     registerSharingKernels(host);
+    if (host === 'cpu') {
+      registerSplitKernel(host);
+      registerTransposeKernel(host);
+    }
     const blas = native.blasInfo();
     return { name, tfBackend: host, nativeKernels: true, blas: { ...blas, coreType: loaded.coreType, coreTypeChosenByUs: loaded.coreTypeChosenByUs }, skipped };
   }
@@ -67,6 +88,7 @@ async function useWasmOrCpu(name: 'native' | 'wasm' | 'cpu', skipped: string[]):
 
 async function select(requested: BackendName | undefined): Promise<BackendInfo> {
   threadsFromEnvironment(); // a bad DEMI_THREADS is the user's to fix, not a reason to fall back to pure JS
+  nativeHostFromEnvironment(); // likewise DEMI_NATIVE_HOST
   const skipped: string[] = [];
   if (requested) {
     if (requested === 'tensorflow-gpu' || requested === 'tensorflow') {
@@ -130,4 +152,22 @@ export function selectBackend(requested?: string): Promise<BackendInfo> {
 /** The engine chosen by selectBackend, or undefined before it ran. */
 export function backendInfo(): BackendInfo | undefined {
   return current;
+}
+
+const WASM_HEAP_LIMIT = 4 * 1024 ** 3;
+
+/**
+ * A failure of the engine said in the user's terms: a wasm trap once the heap has grown to (nearly)
+ * its 4 GiB cap is the model and batch not fitting, not a bug. Anything else is returned as it is.
+ */
+export function explainEngineFailure(err: unknown): unknown {
+  if (!(err instanceof WebAssembly.RuntimeError) || current?.tfBackend !== 'wasm') return err;
+  const heap = (tf.backend() as unknown as { wasm?: { HEAPU8?: Uint8Array } }).wasm?.HEAPU8?.byteLength ?? 0;
+  if (heap < 0.9 * WASM_HEAP_LIMIT) return err;
+  const gib = (heap / 1024 ** 3).toFixed(1);
+  return new BackendError(`the engine's wasm heap is full (${gib} GiB, wasm32's limit is 4): this model and batch need more memory than it holds (${err.message})`, {
+    hint: current.name === 'native'
+      ? 'run with DEMI_NATIVE_HOST=cpu (native kernels on the cpu backend\'s memory, no 4 GiB cap), or a smaller batch or model'
+      : 'build the native kernels (npm run build:native) and run with DEMI_NATIVE_HOST=cpu, or use a smaller batch or model',
+  });
 }

@@ -1,5 +1,5 @@
 export { tf, variableArrays, type Tensor } from './tf.js';
-export { selectBackend, backendInfo, BACKEND_NAMES, type BackendInfo, type BackendName } from './backend.js';
+export { selectBackend, backendInfo, explainEngineFailure, nativeHostFromEnvironment, BACKEND_NAMES, NATIVE_HOSTS, type BackendInfo, type BackendName } from './backend.js';
 export { BackendError } from '../errors.js';
 export { AdamW, clipByGlobalNorm, type AdamWConfig, type AdamWState } from './adamw.js';
 export { gelu, layerNorm, causalSoftmax, sparseSoftmaxCrossEntropy } from './fused-ops.js';

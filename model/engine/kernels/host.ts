@@ -47,15 +47,21 @@ function wasmMemory(backend: WasmBackendLike): HostMemory {
 }
 
 function cpuMemory(backend: CpuBackendLike): HostMemory {
-  const values = (t: TensorInfo) => {
-    const v = backend.data.get(t.dataId).values;
+  // The cpu backend keeps some float32 tensors in other arrays (a cast from bool shares its Uint8Array,
+  // a tensor made from a JS array keeps it): such values are converted once, in place.
+  const values = <T extends Float32Array | Int32Array>(t: TensorInfo, type: new (v: ArrayLike<number>) => T): T => {
+    const entry = backend.data.get(t.dataId);
+    const v = entry.values;
     if (v === undefined) throw new Error('host memory: tensor has no values on the cpu backend');
-    return v;
+    if (v instanceof type) return v;
+    const converted = new type(v);
+    entry.values = converted;
+    return converted;
   };
   return {
     alloc: (shape, dtype) => backend.makeTensorInfo(shape, dtype, typedArrayFor(dtype, tf.util.sizeFromShape(shape))),
-    f32: (t) => values(t) as Float32Array,
-    i32: (t) => values(t) as Int32Array,
+    f32: (t) => values(t, Float32Array),
+    i32: (t) => values(t, Int32Array),
     share: (t) => {
       backend.incRef(t.dataId);
       return { dataId: t.dataId, shape: t.shape, dtype: t.dtype };

@@ -1,0 +1,87 @@
+/**
+ * Data-movement kernels as typed-array block copies, needing no native code:
+ * - SplitV, on both hosts. The wasm backend slices each output with a general strided kernel, which
+ *   made splitting a [2048, 768] attention projection cost ~40 ms; block copies run at memcpy speed.
+ * - Transpose, on the cpu host only (wasm has its own C++ transpose). The cpu backend computes the
+ *   source index of every element through generic index arithmetic: 7 s per GPT-2-small-width step.
+ */
+import type { TensorInfo } from '@tensorflow/tfjs-core';
+import { tf } from '../tf.js';
+import { sizeOf } from './shapes.js';
+import { overrideKernel } from './register.js';
+
+export function registerSplitKernel(backendName: string): void {
+  overrideKernel('SplitV', backendName, (args, mem) => {
+    const { x } = args.inputs as Record<string, TensorInfo>;
+    if (x.dtype !== 'float32' && x.dtype !== 'int32') return null;
+    const axis = tf.util.parseAxisParam(args.attrs.axis as number, x.shape)[0];
+    const dim = x.shape[axis];
+    const spec = args.attrs.numOrSizeSplits as number | number[];
+    let sizes: number[];
+    if (typeof spec === 'number') {
+      if (dim % spec !== 0) return null;
+      sizes = new Array(spec).fill(dim / spec);
+    } else {
+      const known = spec.filter((s) => s !== -1).reduce((a, b) => a + b, 0);
+      sizes = spec.map((s) => (s === -1 ? dim - known : s));
+    }
+    const outer = sizeOf(x.shape.slice(0, axis));
+    const inner = sizeOf(x.shape.slice(axis + 1));
+    const outs = sizes.map((s) => mem.alloc(x.shape.map((d, i) => (i === axis ? s : d)), x.dtype));
+    const view = x.dtype === 'float32' ? mem.f32 : mem.i32;
+    const src = view(x);
+    let offset = 0;
+    outs.forEach((out, k) => {
+      const dst = view(out);
+      const block = sizes[k] * inner;
+      for (let o = 0; o < outer; o++) {
+        const from = (o * dim + offset) * inner;
+        dst.set(src.subarray(from, from + block), o * block);
+      }
+      offset += sizes[k];
+    });
+    return outs;
+  });
+}
+
+/**
+ * Transpose by copying the longest run of trailing axes the permutation keeps in place as one block
+ * (the head dimension of [B, T, H, Dh] -> [B, H, T, Dh]), visiting output blocks in order with an
+ * odometer over the moved axes; a permutation that moves the last axis copies element by element.
+ */
+export function registerTransposeKernel(backendName: string): void {
+  overrideKernel('Transpose', backendName, (args, mem) => {
+    const { x } = args.inputs as Record<string, TensorInfo>;
+    if (x.dtype !== 'float32' && x.dtype !== 'int32') return null;
+    const perm = args.attrs.perm as number[];
+    const rank = x.shape.length;
+    const outShape = perm.map((p) => x.shape[p]);
+    const out = mem.alloc(outShape, x.dtype);
+    const size = sizeOf(x.shape);
+    if (size === 0) return out;
+    const view = x.dtype === 'float32' ? mem.f32 : mem.i32;
+    const src = view(x);
+    const dst = view(out);
+    let kept = rank;
+    while (kept > 0 && perm[kept - 1] === kept - 1) kept--;
+    const block = sizeOf(x.shape.slice(kept));
+    const strides = new Array<number>(rank).fill(1);
+    for (let i = rank - 2; i >= 0; i--) strides[i] = strides[i + 1] * x.shape[i + 1];
+    // source stride (in elements) of each moved output axis, innermost last
+    const moved = outShape.slice(0, kept);
+    const movedStride = perm.slice(0, kept).map((p) => strides[p]);
+    const index = new Array<number>(kept).fill(0);
+    let from = 0;
+    for (let to = 0; to < size; to += block) {
+      if (block === 1) dst[to] = src[from];
+      else dst.set(src.subarray(from, from + block), to);
+      for (let axis = kept - 1; axis >= 0; axis--) {
+        from += movedStride[axis];
+        if (++index[axis] < moved[axis]) break;
+        from -= movedStride[axis] * moved[axis];
+        index[axis] = 0;
+      }
+    }
+    return out;
+  });
+}
