@@ -85,7 +85,8 @@ export class AdamW {
 
   getState(): AdamWState {
     const moments: AdamWState['moments'] = {};
-    for (const [name, { m, v }] of this.moments) moments[name] = { m: m.dataSync() as Float32Array, v: v.dataSync() as Float32Array };
+    // copies: the native update writes the moments in place, and a backend may hand out its own buffer
+    for (const [name, { m, v }] of this.moments) moments[name] = { m: Float32Array.from(m.dataSync()), v: Float32Array.from(v.dataSync()) };
     return { step: this.step, moments };
   }
 
@@ -98,7 +99,8 @@ export class AdamW {
       if (m.length !== variable.size || v.length !== variable.size) {
         throw new CheckpointError(`optimizer moments of '${name}' have ${m.length} values, the variable ${variable.size}`, { hint: 'resume with the config the run was started with' });
       }
-      this.moments.set(name, { m: tf.keep(tf.tensor(m, variable.shape)), v: tf.keep(tf.tensor(v, variable.shape)) });
+      // copies, so the in-place update never writes into the caller's arrays
+      this.moments.set(name, { m: tf.keep(tf.tensor(Float32Array.from(m), variable.shape)), v: tf.keep(tf.tensor(Float32Array.from(v), variable.shape)) });
     }
   }
 

@@ -5,7 +5,7 @@
  * UnsortedSegmentSum): the data-movement kernels the cpu host adds must be exact, and a whole DEMI training
  * step (loss, MI terms and every gradient) must match.
  */
-import { tf, selectBackend, nativeHostFromEnvironment, BackendError } from '../../model/engine/index.js';
+import { tf, selectBackend, nativeHostFromEnvironment, AdamW, BackendError } from '../../model/engine/index.js';
 import { SeededRandom } from '../../core/index.js';
 import { GPT } from '../../model/transformer/index.js';
 import { registerJsFallbackKernels } from '../../model/engine/kernels/js-fallback.js';
@@ -102,4 +102,19 @@ test('a DEMI training step: loss, MI terms and every gradient match the wasm bac
   });
   model.dispose();
   heads.dispose();
+});
+
+test("AdamW updates its moments in place, and a saved state (the cpu backend hands out its own arrays) stays as saved", () => {
+  const w = tf.variable(tf.tensor1d([0.5, -1, 2]));
+  const optimizer = new AdamW({ learningRate: 0.05 });
+  optimizer.apply({ w }, { w: tf.tensor1d([0.3, -0.2, 1]) });
+  const saved = optimizer.getState();
+  const m = Array.from(saved.moments.w.m);
+  const v = Array.from(saved.moments.w.v);
+  optimizer.apply({ w }, { w: tf.tensor1d([-0.4, 0.5, 0.1]) });
+  expect(Array.from(saved.moments.w.m)).toEqual(m);
+  expect(Array.from(saved.moments.w.v)).toEqual(v);
+  expect(Array.from(optimizer.getState().moments.w.m)).not.toEqual(m);
+  optimizer.dispose();
+  w.dispose();
 });

@@ -35,6 +35,32 @@ test.each(['native kernel', 'cpu'])("AdamW's first step moves each weight by lr 
   tf.setBackend(host);
 });
 
+test("AdamW's moments updated in place: a saved state stays as saved, a restored one continues the same run, the variable's other readers keep the old weights", () => {
+  const start = [0.5, -1, 2, 0.25];
+  const grads = [[0.3, -0.2, 1, 0.5], [-0.1, 0.4, 0.2, -0.3], [0.6, 0.1, -0.5, 0.2]].map((g) => tf.tensor1d(g));
+  const w = tf.variable(tf.tensor1d(start));
+  const optimizer = new AdamW({ learningRate: 0.05, weightDecay: 0.01 });
+  optimizer.apply({ w }, { w: grads[0] });
+  const saved = optimizer.getState();
+  const savedM = Array.from(saved.moments.w.m);
+  const weightsAtSave = tf.clone(w);
+  const before = Array.from(weightsAtSave.dataSync());
+  optimizer.apply({ w }, { w: grads[1] });
+  optimizer.apply({ w }, { w: grads[2] });
+  expect(Array.from(saved.moments.w.m)).toEqual(savedM);
+  expect(Array.from(weightsAtSave.dataSync())).toEqual(before);
+  // resuming from the saved state replays the last two steps exactly
+  const resumed = new AdamW({ learningRate: 0.05, weightDecay: 0.01 });
+  const w2 = tf.variable(tf.tensor1d(before));
+  resumed.setState(saved, { w: w2 });
+  resumed.apply({ w: w2 }, { w: grads[1] });
+  resumed.apply({ w: w2 }, { w: grads[2] });
+  expect(Array.from(w2.dataSync())).toEqual(Array.from(w.dataSync()));
+  expect(Array.from(saved.moments.w.m)).toEqual(savedM);
+  [optimizer, resumed].forEach((o) => o.dispose());
+  tf.dispose([w, w2, weightsAtSave, ...grads]);
+});
+
 test('clipping scales the global norm down to maxNorm and leaves smaller gradients alone', () => {
   const grads = { a: tf.tensor1d([3, 4]), b: tf.tensor2d([[0, 12]]) }; // global norm 13
   const { grads: clipped, norm } = clipByGlobalNorm(grads, 1);

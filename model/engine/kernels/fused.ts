@@ -78,13 +78,15 @@ export function registerFusedKernels(backendName: string, native: NativeAddon): 
   overrideKernel(names.ADAMW, backendName, (args, mem) => {
     const { param, grad, m, v } = args.inputs as Record<string, TensorInfo>;
     const a = args.attrs;
-    const outs = [mem.alloc(param.shape, 'float32'), mem.alloc(param.shape, 'float32'), mem.alloc(param.shape, 'float32')];
-    const [p1, m1, v1] = outs.map((t) => mem.f32(t));
+    // The moments belong to the AdamW instance alone (its getState copies them out), so they are updated
+    // in place and returned as the same buffers: two fewer allocations and copies of every weight's size
+    // per step, which on the cpu host (fresh zeroed arrays) was most of the update's time. The weights are
+    // copied: other tensors may share a variable's buffer.
+    const updated = mem.alloc(param.shape, 'float32');
+    const p1 = mem.f32(updated);
     p1.set(mem.f32(param));
-    m1.set(mem.f32(m));
-    v1.set(mem.f32(v));
-    native.adamw(p1, mem.f32(grad), m1, v1, Number(a.learningRate), Number(a.beta1), Number(a.beta2), Number(a.epsilon),
+    native.adamw(p1, mem.f32(grad), mem.f32(m), mem.f32(v), Number(a.learningRate), Number(a.beta1), Number(a.beta2), Number(a.epsilon),
       Number(a.weightDecay), Number(a.step));
-    return outs;
+    return [updated, mem.share(m), mem.share(v)];
   });
 }
