@@ -52,6 +52,19 @@ describe('matMul', () => {
     [[4, 9, 6], [6, 11], false, false],
     [[9, 6], [4, 6, 11], false, false],
     [[1, 128], [128, 300], false, false],
+    // one row or one column: the matrix-vector path, every transpose, batched and broadcast
+    [[1, 5], [3, 5], false, true],
+    [[5, 1], [5, 3], true, false],
+    [[5, 1], [3, 5], true, true],
+    [[7, 5], [5, 1], false, false],
+    [[7, 5], [1, 5], false, true],
+    [[5, 7], [5, 1], true, false],
+    [[5, 7], [1, 5], true, true],
+    [[3, 1, 6], [3, 6, 9], false, false],
+    [[3, 1, 6], [3, 9, 6], false, true],
+    [[3, 7, 6], [3, 6, 1], false, false],
+    [[2, 1, 6], [6, 9], false, false],
+    [[1, 1], [1, 1], false, false],
   ];
   test.each(cases)('%j x %j (tA=%s, tB=%s)', (as, bs, ta, tb) => {
     const a = rand(as);

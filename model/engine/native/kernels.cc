@@ -106,6 +106,26 @@ napi_value Gemm(napi_env env, napi_callback_info info) {
   if (!a.ok) return nullptr;
   int lda = tA ? (int)M : (int)K;
   int ldb = tB ? (int)K : (int)N;
+  // A single row (M = 1: decoding's LM head and projections at batch 1) or column (N = 1) is a
+  // matrix-vector product. Debian's OpenBLAS 0.3.21 runs sgemm there at ~2 GFLOP/s (its
+  // gemm-to-gemv forwarding came in 0.3.27); sgemv streams the matrix at memory speed. The vector
+  // operand is contiguous whether or not it is marked transposed, since one of its dims is 1.
+  if ((M == 1 || N == 1) && M > 0 && N > 0 && K > 0) {
+    for (int64_t b = 0; b < batch; b++) {
+      const float *Ab = A + b * sA, *Bb = B + b * sB;
+      float *Cb = C + b * M * N;
+      if (M == 1) {
+        // C[1,N] = x op(B): op(B) = B [K,N] -> B^T x; op(B) = B^T with B [N,K] -> B x
+        if (tB) cblas_sgemv(CblasRowMajor, CblasNoTrans, (int)N, (int)K, alpha, Bb, (int)K, Ab, 1, beta, Cb, 1);
+        else cblas_sgemv(CblasRowMajor, CblasTrans, (int)K, (int)N, alpha, Bb, (int)N, Ab, 1, beta, Cb, 1);
+      } else {
+        // C[M,1] = op(A) x: op(A) = A [M,K] -> A x; op(A) = A^T with A [K,M] -> A^T x
+        if (tA) cblas_sgemv(CblasRowMajor, CblasTrans, (int)K, (int)M, alpha, Ab, (int)M, Bb, 1, beta, Cb, 1);
+        else cblas_sgemv(CblasRowMajor, CblasNoTrans, (int)M, (int)K, alpha, Ab, (int)K, Bb, 1, beta, Cb, 1);
+      }
+    }
+    return undefined(env);
+  }
   for (int64_t b = 0; b < batch; b++) {
     cblas_sgemm(CblasRowMajor, tA ? CblasTrans : CblasNoTrans, tB ? CblasTrans : CblasNoTrans,
                 (int)M, (int)N, (int)K, alpha, A + b * sA, lda, B + b * sB, ldb, beta,
