@@ -2,7 +2,7 @@
  * Every native kernel against TF.js's own cpu kernels (the reference) on random shapes: values,
  * and gradients through tf.grads. The native path runs on its wasm host; the reference on stock cpu.
  */
-import { tf, selectBackend, gelu, layerNorm, causalSoftmax, sparseSoftmaxCrossEntropy } from '../../model/engine/index.js';
+import { tf, selectBackend, AdamW, clipByGlobalNorm, gelu, layerNorm, causalSoftmax, sparseSoftmaxCrossEntropy } from '../../model/engine/index.js';
 import { SeededRandom } from '../../core/index.js';
 
 const rng = new SeededRandom(1234);
@@ -222,5 +222,88 @@ describe('fused ops match their TF.js compositions', () => {
     expectClose(() => sparseSoftmaxCrossEntropy(logits, labels), () => composed(logits));
     expectClose(() => tf.grad((l: tf.Tensor) => tf.sum(sparseSoftmaxCrossEntropy(l, labels)))(logits),
       () => tf.grad((l: tf.Tensor) => tf.sum(composed(l)))(logits));
+  });
+});
+
+describe('threaded kernels: sizes past the parallel threshold (65536 elements) match TF.js', () => {
+  // The suite runs with every core (DEMI_THREADS unset); these shapes make each threaded loop split
+  // its rows, column blocks or samples across the team.
+  test('bias + activation, elementwise with every broadcast layout, unary ops, sums', () => {
+    const a = rand([400, 130]);
+    const w = rand([130, 200]);
+    const bias = rand([200]);
+    expectClose(() => tf.fused.matMul({ a, b: w, bias, activation: 'relu' }));
+    const b = tf.add(tf.abs(rand([400, 200])), 0.5);
+    for (const other of [b, rand([200]), tf.scalar(1.5), rand([400, 1])]) {
+      const x = rand([400, 200]);
+      for (const op of [tf.add, tf.sub, tf.mul, tf.div]) expectClose(() => op(x, other));
+      expectClose(() => tf.grads((p: tf.Tensor, q: tf.Tensor) => tf.sum(tf.square(tf.mul(p, q))))([x, other]));
+    }
+    for (const op of [tf.exp, tf.tanh, tf.square]) expectClose(() => op(b));
+    const cube = rand([64, 32, 40]);
+    for (const axes of [[0], [1], [2], [0, 1]]) expectClose(() => tf.sum(cube, axes));
+  });
+
+  test('softmax, gelu, layerNorm, causal softmax and sparse cross-entropy with their gradients', () => {
+    const x = rand([400, 200], 2);
+    const weight = rand([400, 200]);
+    expectClose(() => tf.grads((a: tf.Tensor) => tf.sum(tf.mul(tf.softmax(a), weight)))([x]));
+    expectClose(() => tf.grads((a: tf.Tensor) => tf.sum(tf.mul(gelu(a), weight)))([x]), () =>
+      tf.grads((a: tf.Tensor) => tf.sum(tf.mul(tf.mul(tf.mul(0.5, a), tf.add(1, tf.tanh(tf.mul(Math.sqrt(2 / Math.PI),
+        tf.add(a, tf.mul(0.044715, tf.pow(a, 3))))))), weight)))([x]));
+    const g = rand([200]);
+    const beta = rand([200]);
+    const composedNorm = (p: tf.Tensor, gg: tf.Tensor, bb: tf.Tensor) => {
+      const { mean, variance } = tf.moments(p, -1, true);
+      return tf.add(tf.mul(tf.div(tf.sub(p, mean), tf.sqrt(tf.add(variance, 1e-5))), gg), bb);
+    };
+    expectClose(() => tf.grads((p: tf.Tensor, gg: tf.Tensor, bb: tf.Tensor) => tf.sum(tf.mul(layerNorm(p, gg, bb), weight)))([x, g, beta]),
+      () => tf.grads((p: tf.Tensor, gg: tf.Tensor, bb: tf.Tensor) => tf.sum(tf.mul(composedNorm(p, gg, bb), weight)))([x, g, beta]), 1e-4);
+    const scores = rand([4, 2, 96, 96], 2);
+    const mask = tf.tensor2d(Array.from({ length: 96 * 96 }, (_, k) => (k % 96 <= Math.floor(k / 96) ? 0 : -1e30)), [96, 96]);
+    const scoreWeight = rand([4, 2, 96, 96]);
+    expectClose(() => tf.grads((s: tf.Tensor) => tf.sum(tf.mul(causalSoftmax(s, 0.5), scoreWeight)))([scores]),
+      () => tf.grads((s: tf.Tensor) => tf.sum(tf.mul(tf.softmax(tf.add(tf.mul(s, 0.5), mask)), scoreWeight)))([scores]));
+    const logits = rand([256, 300], 3);
+    const labels = tf.tensor1d(Array.from({ length: 256 }, (_, i) => (i % 7 === 3 ? -1 : (i * 37) % 300)), 'int32');
+    const composedCE = (l: tf.Tensor) => tf.neg(tf.sum(tf.mul(tf.oneHot(labels, 300), tf.logSoftmax(l)), -1));
+    expectClose(() => tf.grads((l: tf.Tensor) => tf.sum(tf.mul(sparseSoftmaxCrossEntropy(l, labels), tf.range(0, 256))))([logits]),
+      () => tf.grads((l: tf.Tensor) => tf.sum(tf.mul(composedCE(l), tf.range(0, 256))))([logits]));
+  });
+
+  test('AdamW (native) and the squared norm behind clipping, on 100,000 weights', () => {
+    const start = rng.normalArray(100_000);
+    const g1 = rng.normalArray(100_000);
+    const g2 = rng.normalArray(100_000);
+    const update = (backend: string) => {
+      tf.setBackend(backend);
+      const w = tf.variable(tf.tensor(start));
+      const optimizer = new AdamW({ learningRate: 0.01, weightDecay: 0.1 });
+      for (const g of [g1, g2]) {
+        const grad = tf.tensor(g);
+        optimizer.apply({ w }, { w: grad });
+        grad.dispose();
+      }
+      const { m, v } = optimizer.getState().moments.w;
+      const out = [Float32Array.from(w.dataSync()), m, v];
+      const norm = tf.tidy(() => clipByGlobalNorm({ g: tf.tensor(g1) }, 1).norm);
+      optimizer.dispose();
+      w.dispose();
+      return { out, norm };
+    };
+    const expected = update('cpu');
+    const actual = update(hostBackend);
+    actual.out.forEach((values, k) => {
+      let worst = 0;
+      values.forEach((x, i) => { worst = Math.max(worst, Math.abs(x - expected.out[k][i])); });
+      expect(worst).toBeLessThan(1e-5);
+    });
+    expect(actual.norm).toBeCloseTo(expected.norm, 2);
+  });
+
+  test('conv2d (im2col) and both of its gradients (col2im, filter)', () => {
+    const x = rand([4, 16, 16, 16]);
+    const f = rand([4, 4, 16, 32], 0.1);
+    expectClose(() => tf.grads((a: tf.Tensor4D, k: tf.Tensor4D) => tf.sum(tf.square(tf.conv2d(a, k, 2, 'same'))))([x, f]), undefined, 1e-4);
   });
 });

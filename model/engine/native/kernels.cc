@@ -2,7 +2,9 @@
 // over by the TypeScript side (zero-copy views of the wasm heap, or the cpu backend's own arrays):
 // the addon never allocates tensors, so TF.js keeps ownership and its memory accounting.
 // GEMM and convolutions go through OpenBLAS (cblas_sgemm); the rest are plain loops that the
-// compiler vectorises (libmvec supplies the vector expf/logf/tanhf).
+// compiler vectorises (libmvec supplies the vector expf/logf/tanhf) and that a small thread team
+// spreads over the cores when the work is large enough to pay for waking it (kParallelMin). One
+// thread count (DEMI_THREADS, through setThreads) sets OpenBLAS's and the team's.
 #include <node_api.h>
 #include <cblas.h>
 #include <cmath>
@@ -10,6 +12,10 @@
 #include <cstring>
 #include <vector>
 #include <algorithm>
+#include <condition_variable>
+#include <functional>
+#include <mutex>
+#include <thread>
 
 // Vector variants from glibc's libmvec. glibc declares them only under __FAST_MATH__, which needs
 // -ffinite-math-only; that flag lets GCC replace divisions and square roots by approximations that
@@ -30,6 +36,108 @@ void openblas_set_num_threads(int);
 }
 
 namespace {
+
+// ---------------------------------------------------------------- thread team
+
+// Below this much work (elements touched) a loop stays on the calling thread.
+constexpr int64_t kParallelMin = 1 << 16;
+
+// The row kernels' threads. Not OpenMP: GOMP's workers spin between regions and fought Debian's
+// pthread OpenBLAS for the cores (the GPT step went from ~900 to ~1500 ms at 2 threads); these workers
+// sleep on a condition variable, and OpenBLAS's yield while they wait. A region splits its range into
+// one contiguous part per thread, the same parts for a given thread count, so results repeat bit for
+// bit. Workers are never stopped (the team lives as long as the process); a smaller count idles the rest.
+class Team {
+ public:
+  int size() {
+    std::call_once(started_, [this] { resizeLocked(std::max(1, openblas_get_num_threads())); });
+    return active_;
+  }
+
+  void resize(int n) {
+    size();
+    std::lock_guard<std::mutex> region(busy_);
+    std::lock_guard<std::mutex> lock(mu_);
+    resizeLocked(std::max(1, n));
+  }
+
+  // Runs task(part) for part = 0 .. parts - 1, parts <= size(), the calling thread taking part 0.
+  void run(int parts, const std::function<void(int)> &task) {
+    std::unique_lock<std::mutex> region(busy_, std::try_to_lock);
+    if (parts <= 1 || !region.owns_lock()) {  // another JS thread is in a region: same parts, in turn
+      for (int part = 0; part < parts; part++) task(part);
+      return;
+    }
+    {
+      std::lock_guard<std::mutex> lock(mu_);
+      task_ = &task;
+      parts_ = parts;
+      remaining_ = parts - 1;
+      generation_++;
+    }
+    wake_.notify_all();
+    task(0);
+    std::unique_lock<std::mutex> lock(mu_);
+    done_.wait(lock, [this] { return remaining_ == 0; });
+    task_ = nullptr;
+  }
+
+ private:
+  void resizeLocked(int n) {
+    while ((int)workers_ < n - 1) {
+      int part = (int)++workers_;
+      std::thread([this, part, seen = generation_]() mutable { work(part, seen); }).detach();
+    }
+    active_ = n;
+  }
+
+  void work(int part, uint64_t seen) {
+    std::unique_lock<std::mutex> lock(mu_);
+    for (;;) {
+      wake_.wait(lock, [&] { return generation_ != seen; });
+      seen = generation_;
+      if (part >= parts_) continue;
+      const std::function<void(int)> *task = task_;
+      lock.unlock();
+      (*task)(part);
+      lock.lock();
+      if (--remaining_ == 0) done_.notify_one();
+    }
+  }
+
+  std::once_flag started_;
+  std::mutex busy_, mu_;
+  std::condition_variable wake_, done_;
+  const std::function<void(int)> *task_ = nullptr;
+  uint64_t generation_ = 0;
+  int parts_ = 1, remaining_ = 0, active_ = 1;
+  size_t workers_ = 0;
+};
+
+Team &team() {
+  static Team *t = new Team();  // never destroyed: detached workers wait on it until the process ends
+  return *t;
+}
+
+// How many parts a loop of this much work is split into (1 below kParallelMin).
+int partsFor(int64_t work, int64_t items) {
+  if (work < kParallelMin || items < 2) return 1;
+  return (int)std::min<int64_t>(team().size(), items);
+}
+
+// fn(begin, end) over contiguous parts of [0, n); part k is [n k / parts, n (k + 1) / parts).
+template <class F>
+void parallelFor(int64_t n, int64_t work, F &&fn) {
+  const int parts = partsFor(work, n);
+  if (parts == 1) {
+    if (n > 0) fn((int64_t)0, n);
+    return;
+  }
+  team().run(parts, [&](int part) {
+    const int64_t begin = n * part / parts, end = n * (part + 1) / parts;
+    if (begin < end) fn(begin, end);
+  });
+}
 
 // ---------------------------------------------------------------- argument helpers
 
@@ -146,21 +254,23 @@ napi_value BiasActivation(napi_env env, napi_callback_info info) {
   int act = (int)a.num(4);
   float alpha = (float)a.real(5);
   if (!a.ok) return nullptr;
-  for (int64_t r = 0; r < rows; r++) {
-    float *row = C + r * cols;
-    if (bias) {
-      if (biasLen == 1) { float b0 = bias[0]; for (int64_t c = 0; c < cols; c++) row[c] += b0; }
-      else for (int64_t c = 0; c < cols; c++) row[c] += bias[c];
+  parallelFor((int64_t)(rows), rows * cols, [&](int64_t r0, int64_t r1) {
+    for (int64_t r = r0; r < r1; r++) {
+      float *row = C + r * cols;
+      if (bias) {
+        if (biasLen == 1) { float b0 = bias[0]; for (int64_t c = 0; c < cols; c++) row[c] += b0; }
+        else for (int64_t c = 0; c < cols; c++) row[c] += bias[c];
+      }
+      switch (act) {
+        case kRelu: for (int64_t c = 0; c < cols; c++) row[c] = row[c] > 0 ? row[c] : 0; break;
+        case kRelu6: for (int64_t c = 0; c < cols; c++) row[c] = std::min(std::max(row[c], 0.f), 6.f); break;
+        case kSigmoid: for (int64_t c = 0; c < cols; c++) row[c] = 1.f / (1.f + expf(-row[c])); break;
+        case kLeakyRelu: for (int64_t c = 0; c < cols; c++) row[c] = row[c] < 0 ? alpha * row[c] : row[c]; break;
+        case kElu: for (int64_t c = 0; c < cols; c++) row[c] = row[c] < 0 ? expf(row[c]) - 1.f : row[c]; break;
+        default: break;
+      }
     }
-    switch (act) {
-      case kRelu: for (int64_t c = 0; c < cols; c++) row[c] = row[c] > 0 ? row[c] : 0; break;
-      case kRelu6: for (int64_t c = 0; c < cols; c++) row[c] = std::min(std::max(row[c], 0.f), 6.f); break;
-      case kSigmoid: for (int64_t c = 0; c < cols; c++) row[c] = 1.f / (1.f + expf(-row[c])); break;
-      case kLeakyRelu: for (int64_t c = 0; c < cols; c++) row[c] = row[c] < 0 ? alpha * row[c] : row[c]; break;
-      case kElu: for (int64_t c = 0; c < cols; c++) row[c] = row[c] < 0 ? expf(row[c]) - 1.f : row[c]; break;
-      default: break;
-    }
-  }
+  });
   return undefined(env);
 }
 
@@ -184,9 +294,11 @@ bool readConvDims(Args &a, size_t i, ConvDims &d) {
 // Rows of im2col for samples [n0, n0+count): col[(n,oh,ow), (kh,kw,c)].
 void im2col(const float *x, float *col, const ConvDims &d, int64_t n0, int64_t count) {
   const int64_t P = d.patch();
-  for (int64_t n = n0; n < n0 + count; n++) {
+  parallelFor(count * d.OH, count * d.OH * d.OW * P, [&](int64_t row0, int64_t row1) {
+  for (int64_t row = row0; row < row1; row++) {
+    const int64_t n = n0 + row / d.OH, oh = row % d.OH;
     const float *xn = x + n * d.H * d.W * d.C;
-    for (int64_t oh = 0; oh < d.OH; oh++) {
+    {
       for (int64_t ow = 0; ow < d.OW; ow++) {
         float *dst = col + (((n - n0) * d.OH + oh) * d.OW + ow) * P;
         for (int64_t kh = 0; kh < d.KH; kh++) {
@@ -204,11 +316,13 @@ void im2col(const float *x, float *col, const ConvDims &d, int64_t n0, int64_t c
       }
     }
   }
+  });
 }
 
 void col2imAdd(const float *col, float *dx, const ConvDims &d, int64_t n0, int64_t count) {
   const int64_t P = d.patch();
-  for (int64_t n = n0; n < n0 + count; n++) {
+  parallelFor(count, count * d.OH * d.OW * P, [&](int64_t s0, int64_t s1) {
+  for (int64_t n = n0 + s0; n < n0 + s1; n++) {
     float *dxn = dx + n * d.H * d.W * d.C;
     for (int64_t oh = 0; oh < d.OH; oh++) {
       for (int64_t ow = 0; ow < d.OW; ow++) {
@@ -227,6 +341,7 @@ void col2imAdd(const float *col, float *dx, const ConvDims &d, int64_t n0, int64
       }
     }
   }
+  });
 }
 
 // Samples per im2col chunk, so the column buffer stays under ~64 MiB.
@@ -387,15 +502,17 @@ napi_value SparseSoftmaxCE(napi_env env, napi_callback_info info) {
   float *loss = a.f32(2);
   int64_t rows = a.num(3), V = a.num(4);
   if (!a.ok) return nullptr;
-  for (int64_t r = 0; r < rows; r++) {
-    int32_t y = labels[r];
-    if (y < 0 || y >= V) { loss[r] = 0.f; continue; }
-    const float *row = logits + r * V;
-    float m = rowMax(row, V);
-    float s = 0.f;
-    for (int64_t i = 0; i < V; i++) s += expf(row[i] - m);
-    loss[r] = logf(s) + m - row[y];
-  }
+  parallelFor((int64_t)(rows), rows * V, [&](int64_t r0, int64_t r1) {
+    for (int64_t r = r0; r < r1; r++) {
+      int32_t y = labels[r];
+      if (y < 0 || y >= V) { loss[r] = 0.f; continue; }
+      const float *row = logits + r * V;
+      float m = rowMax(row, V);
+      float s = 0.f;
+      for (int64_t i = 0; i < V; i++) s += expf(row[i] - m);
+      loss[r] = logf(s) + m - row[y];
+    }
+  });
   return undefined(env);
 }
 
@@ -408,18 +525,20 @@ napi_value SparseSoftmaxCEGrad(napi_env env, napi_callback_info info) {
   float *dlogits = a.f32(3);
   int64_t rows = a.num(4), V = a.num(5);
   if (!a.ok) return nullptr;
-  for (int64_t r = 0; r < rows; r++) {
-    int32_t y = labels[r];
-    float *out = dlogits + r * V;
-    if (y < 0 || y >= V) { std::memset(out, 0, sizeof(float) * V); continue; }
-    const float *row = logits + r * V;
-    float m = rowMax(row, V);
-    float s = 0.f;
-    for (int64_t i = 0; i < V; i++) { out[i] = expf(row[i] - m); s += out[i]; }
-    float scale = dloss[r] / s;
-    for (int64_t i = 0; i < V; i++) out[i] *= scale;
-    out[y] -= dloss[r];
-  }
+  parallelFor((int64_t)(rows), rows * V, [&](int64_t r0, int64_t r1) {
+    for (int64_t r = r0; r < r1; r++) {
+      int32_t y = labels[r];
+      float *out = dlogits + r * V;
+      if (y < 0 || y >= V) { std::memset(out, 0, sizeof(float) * V); continue; }
+      const float *row = logits + r * V;
+      float m = rowMax(row, V);
+      float s = 0.f;
+      for (int64_t i = 0; i < V; i++) { out[i] = expf(row[i] - m); s += out[i]; }
+      float scale = dloss[r] / s;
+      for (int64_t i = 0; i < V; i++) out[i] *= scale;
+      out[y] -= dloss[r];
+    }
+  });
   return undefined(env);
 }
 
@@ -430,15 +549,17 @@ napi_value Softmax(napi_env env, napi_callback_info info) {
   float *y = a.f32(1);
   int64_t rows = a.num(2), cols = a.num(3);
   if (!a.ok) return nullptr;
-  for (int64_t r = 0; r < rows; r++) {
-    const float *in = x + r * cols;
-    float *out = y + r * cols;
-    float m = rowMax(in, cols);
-    float s = 0.f;
-    for (int64_t i = 0; i < cols; i++) { out[i] = expf(in[i] - m); s += out[i]; }
-    float inv = 1.f / s;
-    for (int64_t i = 0; i < cols; i++) out[i] *= inv;
-  }
+  parallelFor((int64_t)(rows), rows * cols, [&](int64_t r0, int64_t r1) {
+    for (int64_t r = r0; r < r1; r++) {
+      const float *in = x + r * cols;
+      float *out = y + r * cols;
+      float m = rowMax(in, cols);
+      float s = 0.f;
+      for (int64_t i = 0; i < cols; i++) { out[i] = expf(in[i] - m); s += out[i]; }
+      float inv = 1.f / s;
+      for (int64_t i = 0; i < cols; i++) out[i] *= inv;
+    }
+  });
   return undefined(env);
 }
 
@@ -453,10 +574,11 @@ napi_value CausalSoftmax(napi_env env, napi_callback_info info) {
   float scale = (float)a.real(5);
   if (!a.ok) return nullptr;
   const int64_t offset = Tk - Tq;
-  for (int64_t b = 0; b < mats; b++)
-    for (int64_t i = 0; i < Tq; i++) {
-      const float *in = x + (b * Tq + i) * Tk;
-      float *out = y + (b * Tq + i) * Tk;
+  parallelFor(mats * Tq, mats * Tq * Tk, [&](int64_t r0, int64_t r1) {
+    for (int64_t r = r0; r < r1; r++) {
+      const int64_t i = r % Tq;
+      const float *in = x + r * Tk;
+      float *out = y + r * Tk;
       int64_t visible = std::min(Tk, std::max<int64_t>(0, i + offset + 1));
       float m = -INFINITY;
       for (int64_t j = 0; j < visible; j++) m = std::max(m, in[j] * scale);
@@ -466,6 +588,7 @@ napi_value CausalSoftmax(napi_env env, napi_callback_info info) {
       for (int64_t j = 0; j < visible; j++) out[j] *= inv;
       for (int64_t j = visible; j < Tk; j++) out[j] = 0.f;
     }
+  });
   return undefined(env);
 }
 
@@ -478,13 +601,15 @@ napi_value SoftmaxGrad(napi_env env, napi_callback_info info) {
   int64_t rows = a.num(3), cols = a.num(4);
   float scale = (float)a.real(5);
   if (!a.ok) return nullptr;
-  for (int64_t r = 0; r < rows; r++) {
-    const float *yr = y + r * cols, *dyr = dy + r * cols;
-    float *dxr = dx + r * cols;
-    float dot = 0.f;
-    for (int64_t i = 0; i < cols; i++) dot += yr[i] * dyr[i];
-    for (int64_t i = 0; i < cols; i++) dxr[i] = scale * yr[i] * (dyr[i] - dot);
-  }
+  parallelFor((int64_t)(rows), rows * cols, [&](int64_t r0, int64_t r1) {
+    for (int64_t r = r0; r < r1; r++) {
+      const float *yr = y + r * cols, *dyr = dy + r * cols;
+      float *dxr = dx + r * cols;
+      float dot = 0.f;
+      for (int64_t i = 0; i < cols; i++) dot += yr[i] * dyr[i];
+      for (int64_t i = 0; i < cols; i++) dxr[i] = scale * yr[i] * (dyr[i] - dot);
+    }
+  });
   return undefined(env);
 }
 
@@ -499,10 +624,12 @@ napi_value Gelu(napi_env env, napi_callback_info info) {
   const float *x = a.f32(0, &n);
   float *y = a.f32(1);
   if (!a.ok) return nullptr;
-  for (size_t i = 0; i < n; i++) {
-    float v = x[i];
-    y[i] = 0.5f * v * (1.f + tanhf(kSqrt2OverPi * (v + kGeluCubic * v * v * v)));
-  }
+  parallelFor((int64_t)(n), (int64_t)n, [&](int64_t i0, int64_t i1) {
+    for (int64_t i = i0; i < i1; i++) {
+      float v = x[i];
+      y[i] = 0.5f * v * (1.f + tanhf(kSqrt2OverPi * (v + kGeluCubic * v * v * v)));
+    }
+  });
   return undefined(env);
 }
 
@@ -513,12 +640,14 @@ napi_value GeluGrad(napi_env env, napi_callback_info info) {
   const float *dy = a.f32(1);
   float *dx = a.f32(2);
   if (!a.ok) return nullptr;
-  for (size_t i = 0; i < n; i++) {
-    float v = x[i];
-    float t = tanhf(kSqrt2OverPi * (v + kGeluCubic * v * v * v));
-    float dt = (1.f - t * t) * kSqrt2OverPi * (1.f + 3.f * kGeluCubic * v * v);
-    dx[i] = dy[i] * (0.5f * (1.f + t) + 0.5f * v * dt);
-  }
+  parallelFor((int64_t)(n), (int64_t)n, [&](int64_t i0, int64_t i1) {
+    for (int64_t i = i0; i < i1; i++) {
+      float v = x[i];
+      float t = tanhf(kSqrt2OverPi * (v + kGeluCubic * v * v * v));
+      float dt = (1.f - t * t) * kSqrt2OverPi * (1.f + 3.f * kGeluCubic * v * v);
+      dx[i] = dy[i] * (0.5f * (1.f + t) + 0.5f * v * dt);
+    }
+  });
   return undefined(env);
 }
 
@@ -534,17 +663,19 @@ napi_value LayerNorm(napi_env env, napi_callback_info info) {
   int64_t rows = a.num(4), cols = a.num(5);
   float eps = (float)a.real(6);
   if (!a.ok) return nullptr;
-  for (int64_t r = 0; r < rows; r++) {
-    const float *in = x + r * cols;
-    float *out = y + r * cols;
-    float mean = 0.f;
-    for (int64_t i = 0; i < cols; i++) mean += in[i];
-    mean /= (float)cols;
-    float var = 0.f;
-    for (int64_t i = 0; i < cols; i++) { float d = in[i] - mean; var += d * d; }
-    float rstd = 1.f / sqrtf(var / (float)cols + eps);
-    for (int64_t i = 0; i < cols; i++) out[i] = (in[i] - mean) * rstd * g[i] + b[i];
-  }
+  parallelFor((int64_t)(rows), rows * cols, [&](int64_t r0, int64_t r1) {
+    for (int64_t r = r0; r < r1; r++) {
+      const float *in = x + r * cols;
+      float *out = y + r * cols;
+      float mean = 0.f;
+      for (int64_t i = 0; i < cols; i++) mean += in[i];
+      mean /= (float)cols;
+      float var = 0.f;
+      for (int64_t i = 0; i < cols; i++) { float d = in[i] - mean; var += d * d; }
+      float rstd = 1.f / sqrtf(var / (float)cols + eps);
+      for (int64_t i = 0; i < cols; i++) out[i] = (in[i] - mean) * rstd * g[i] + b[i];
+    }
+  });
   return undefined(env);
 }
 
@@ -560,29 +691,42 @@ napi_value LayerNormGrad(napi_env env, napi_callback_info info) {
   int64_t rows = a.num(6), cols = a.num(7);
   float eps = (float)a.real(8);
   if (!a.ok) return nullptr;
+  // dgamma and dbeta sum over rows: each part of the rows sums into its own slice, and the slices are
+  // added in part order, so a given thread count always gives the same bits.
+  const int parts = partsFor(rows * cols, rows);
+  std::vector<float> partial((size_t)parts * 2 * cols, 0.f);
+  auto rowsOf = [&](int part) {
+    float *pg = partial.data() + (size_t)part * 2 * cols, *pb = pg + cols;
+    std::vector<float> xhat(cols);
+    for (int64_t r = rows * part / parts; r < rows * (part + 1) / parts; r++) {
+      const float *in = x + r * cols, *d = dy + r * cols;
+      float *out = dx + r * cols;
+      float mean = 0.f;
+      for (int64_t i = 0; i < cols; i++) mean += in[i];
+      mean /= (float)cols;
+      float var = 0.f;
+      for (int64_t i = 0; i < cols; i++) { float t = in[i] - mean; var += t * t; }
+      float rstd = 1.f / sqrtf(var / (float)cols + eps);
+      float sumG = 0.f, sumGX = 0.f;
+      for (int64_t i = 0; i < cols; i++) {
+        xhat[i] = (in[i] - mean) * rstd;
+        float gd = d[i] * g[i];
+        sumG += gd;
+        sumGX += gd * xhat[i];
+        pg[i] += d[i] * xhat[i];
+        pb[i] += d[i];
+      }
+      float invN = 1.f / (float)cols;
+      for (int64_t i = 0; i < cols; i++) out[i] = rstd * (d[i] * g[i] - invN * sumG - xhat[i] * invN * sumGX);
+    }
+  };
+  if (parts == 1) rowsOf(0);
+  else team().run(parts, rowsOf);
   std::memset(dg, 0, sizeof(float) * cols);
   std::memset(db, 0, sizeof(float) * cols);
-  std::vector<float> xhat(cols);
-  for (int64_t r = 0; r < rows; r++) {
-    const float *in = x + r * cols, *d = dy + r * cols;
-    float *out = dx + r * cols;
-    float mean = 0.f;
-    for (int64_t i = 0; i < cols; i++) mean += in[i];
-    mean /= (float)cols;
-    float var = 0.f;
-    for (int64_t i = 0; i < cols; i++) { float t = in[i] - mean; var += t * t; }
-    float rstd = 1.f / sqrtf(var / (float)cols + eps);
-    float sumG = 0.f, sumGX = 0.f;
-    for (int64_t i = 0; i < cols; i++) {
-      xhat[i] = (in[i] - mean) * rstd;
-      float gd = d[i] * g[i];
-      sumG += gd;
-      sumGX += gd * xhat[i];
-      dg[i] += d[i] * xhat[i];
-      db[i] += d[i];
-    }
-    float invN = 1.f / (float)cols;
-    for (int64_t i = 0; i < cols; i++) out[i] = rstd * (d[i] * g[i] - invN * sumG - xhat[i] * invN * sumGX);
+  for (int part = 0; part < parts; part++) {
+    const float *pg = partial.data() + (size_t)part * 2 * cols, *pb = pg + cols;
+    for (int64_t i = 0; i < cols; i++) { dg[i] += pg[i]; db[i] += pb[i]; }
   }
   return undefined(env);
 }
@@ -602,23 +746,29 @@ inline float apply(float x, float y) {
 
 template <int OP>
 void binaryLoop(const float *x, int lx, const float *y, int ly, float *out, int64_t rows, int64_t cols) {
-  for (int64_t r = 0; r < rows; r++) {
-    float *o = out + r * cols;
-    const float *xr = lx == kFull ? x + r * cols : x;
-    const float *yr = ly == kFull ? y + r * cols : y;
-    if ((lx == kFull || lx == kRowVector) && (ly == kFull || ly == kRowVector)) {
-      for (int64_t c = 0; c < cols; c++) o[c] = apply<OP>(xr[c], yr[c]);
-    } else if (lx == kFull || lx == kRowVector) {
-      float yv = ly == kScalar ? y[0] : y[r];
-      for (int64_t c = 0; c < cols; c++) o[c] = apply<OP>(xr[c], yv);
-    } else if (ly == kFull || ly == kRowVector) {
-      float xv = lx == kScalar ? x[0] : x[r];
-      for (int64_t c = 0; c < cols; c++) o[c] = apply<OP>(xv, yr[c]);
-    } else {
-      float xv = lx == kScalar ? x[0] : x[r], yv = ly == kScalar ? y[0] : y[r];
-      for (int64_t c = 0; c < cols; c++) o[c] = apply<OP>(xv, yv);
+  // Items are (row, block of columns): full or scalar operands arrive as one long row, which must
+  // spread over the threads as well as many short rows do.
+  const int64_t block = 4096, blocks = (cols + block - 1) / block;
+  parallelFor(rows * blocks, rows * cols, [&](int64_t item0, int64_t item1) {
+    for (int64_t item = item0; item < item1; item++) {
+      const int64_t r = item / blocks, c0 = (item % blocks) * block, c1 = std::min(cols, c0 + block);
+      float *o = out + r * cols;
+      const float *xr = lx == kFull ? x + r * cols : x;
+      const float *yr = ly == kFull ? y + r * cols : y;
+      if ((lx == kFull || lx == kRowVector) && (ly == kFull || ly == kRowVector)) {
+        for (int64_t c = c0; c < c1; c++) o[c] = apply<OP>(xr[c], yr[c]);
+      } else if (lx == kFull || lx == kRowVector) {
+        float yv = ly == kScalar ? y[0] : y[r];
+        for (int64_t c = c0; c < c1; c++) o[c] = apply<OP>(xr[c], yv);
+      } else if (ly == kFull || ly == kRowVector) {
+        float xv = lx == kScalar ? x[0] : x[r];
+        for (int64_t c = c0; c < c1; c++) o[c] = apply<OP>(xv, yr[c]);
+      } else {
+        float xv = lx == kScalar ? x[0] : x[r], yv = ly == kScalar ? y[0] : y[r];
+        for (int64_t c = c0; c < c1; c++) o[c] = apply<OP>(xv, yv);
+      }
     }
-  }
+  });
 }
 
 // binary(op, x, layoutX, y, layoutY, out, rows, cols): out[rows, cols] = x op y with each operand
@@ -657,22 +807,24 @@ napi_value Unary(napi_env env, napi_callback_info info) {
     return nullptr;
   }
   const int64_t total = (int64_t)n, block = 16384, blocks = (total + block - 1) / block;
-  for (int64_t b = 0; b < blocks; b++) {
-    const float *xi = x + b * block;
-    float *yi = y + b * block;
-    const int64_t len = std::min(block, total - b * block);
-    switch (op) {
-      case kExp: for (int64_t i = 0; i < len; i++) yi[i] = expf(xi[i]); break;
-      case kLog: for (int64_t i = 0; i < len; i++) yi[i] = logf(xi[i]); break;
-      case kTanh: for (int64_t i = 0; i < len; i++) yi[i] = tanhf(xi[i]); break;
-      case kSigmoidU: for (int64_t i = 0; i < len; i++) yi[i] = 1.f / (1.f + expf(-xi[i])); break;
-      case kSqrt: for (int64_t i = 0; i < len; i++) yi[i] = sqrtf(xi[i]); break;
-      case kRsqrt: for (int64_t i = 0; i < len; i++) yi[i] = 1.f / sqrtf(xi[i]); break;
-      case kSquare: for (int64_t i = 0; i < len; i++) yi[i] = xi[i] * xi[i]; break;
-      case kNeg: for (int64_t i = 0; i < len; i++) yi[i] = -xi[i]; break;
-      default: for (int64_t i = 0; i < len; i++) yi[i] = xi[i] > 0 ? xi[i] : 0; break;
+  parallelFor((int64_t)(blocks), total, [&](int64_t b0, int64_t b1) {
+    for (int64_t b = b0; b < b1; b++) {
+      const float *xi = x + b * block;
+      float *yi = y + b * block;
+      const int64_t len = std::min(block, total - b * block);
+      switch (op) {
+        case kExp: for (int64_t i = 0; i < len; i++) yi[i] = expf(xi[i]); break;
+        case kLog: for (int64_t i = 0; i < len; i++) yi[i] = logf(xi[i]); break;
+        case kTanh: for (int64_t i = 0; i < len; i++) yi[i] = tanhf(xi[i]); break;
+        case kSigmoidU: for (int64_t i = 0; i < len; i++) yi[i] = 1.f / (1.f + expf(-xi[i])); break;
+        case kSqrt: for (int64_t i = 0; i < len; i++) yi[i] = sqrtf(xi[i]); break;
+        case kRsqrt: for (int64_t i = 0; i < len; i++) yi[i] = 1.f / sqrtf(xi[i]); break;
+        case kSquare: for (int64_t i = 0; i < len; i++) yi[i] = xi[i] * xi[i]; break;
+        case kNeg: for (int64_t i = 0; i < len; i++) yi[i] = -xi[i]; break;
+        default: for (int64_t i = 0; i < len; i++) yi[i] = xi[i] > 0 ? xi[i] : 0; break;
+      }
     }
-  }
+  });
   return undefined(env);
 }
 
@@ -683,28 +835,37 @@ napi_value Sum(napi_env env, napi_callback_info info) {
   float *out = a.f32(1);
   int64_t outer = a.num(2), reduced = a.num(3), inner = a.num(4);
   if (!a.ok) return nullptr;
+  // Each output element is summed by one thread in the serial order: the bits do not depend on the
+  // thread count. A whole-tensor sum (outer = inner = 1) therefore stays on one thread.
+  const int64_t work = outer * reduced * inner;
   if (inner == 1) {
-    for (int64_t o = 0; o < outer; o++) {
-      const float *row = x + o * reduced;
-      double s = 0;
-      float acc[8] = {0, 0, 0, 0, 0, 0, 0, 0};
-      int64_t r = 0;
-      for (; r + 8 <= reduced; r += 8)
-        for (int k = 0; k < 8; k++) acc[k] += row[r + k];
-      for (; r < reduced; r++) s += row[r];
-      for (int k = 0; k < 8; k++) s += acc[k];
-      out[o] = (float)s;
-    }
+    parallelFor(outer, work, [&](int64_t o0, int64_t o1) {
+      for (int64_t o = o0; o < o1; o++) {
+        const float *row = x + o * reduced;
+        double s = 0;
+        float acc[8] = {0, 0, 0, 0, 0, 0, 0, 0};
+        int64_t r = 0;
+        for (; r + 8 <= reduced; r += 8)
+          for (int k = 0; k < 8; k++) acc[k] += row[r + k];
+        for (; r < reduced; r++) s += row[r];
+        for (int k = 0; k < 8; k++) s += acc[k];
+        out[o] = (float)s;
+      }
+    });
     return undefined(env);
   }
-  for (int64_t o = 0; o < outer; o++) {
-    float *dst = out + o * inner;
-    std::memset(dst, 0, sizeof(float) * inner);
-    for (int64_t r = 0; r < reduced; r++) {
-      const float *src = x + (o * reduced + r) * inner;
-      for (int64_t i = 0; i < inner; i++) dst[i] += src[i];
+  const int64_t block = 1024, blocks = (inner + block - 1) / block;
+  parallelFor(outer * blocks, work, [&](int64_t item0, int64_t item1) {
+    for (int64_t item = item0; item < item1; item++) {
+      const int64_t o = item / blocks, i0 = (item % blocks) * block, i1 = std::min(inner, i0 + block);
+      float *dst = out + o * inner;
+      for (int64_t i = i0; i < i1; i++) dst[i] = 0.f;
+      for (int64_t r = 0; r < reduced; r++) {
+        const float *src = x + (o * reduced + r) * inner;
+        for (int64_t i = i0; i < i1; i++) dst[i] += src[i];
+      }
     }
-  }
+  });
   return undefined(env);
 }
 
@@ -726,13 +887,15 @@ napi_value AdamW(napi_env env, napi_callback_info info) {
   float stepSize = lr / c1;
   float invSqrtC2 = 1.f / sqrtf(c2);
   float decay = 1.f - lr * wd;
-  for (size_t i = 0; i < n; i++) {
-    float gi = g[i];
-    m[i] = b1 * m[i] + (1.f - b1) * gi;
-    v[i] = b2 * v[i] + (1.f - b2) * gi * gi;
-    float denom = sqrtf(v[i]) * invSqrtC2 + eps;
-    p[i] = p[i] * decay - stepSize * m[i] / denom;
-  }
+  parallelFor((int64_t)(n), (int64_t)n, [&](int64_t i0, int64_t i1) {
+    for (int64_t i = i0; i < i1; i++) {
+      float gi = g[i];
+      m[i] = b1 * m[i] + (1.f - b1) * gi;
+      v[i] = b2 * v[i] + (1.f - b2) * gi * gi;
+      float denom = sqrtf(v[i]) * invSqrtC2 + eps;
+      p[i] = p[i] * decay - stepSize * m[i] / denom;
+    }
+  });
   return undefined(env);
 }
 
@@ -742,8 +905,17 @@ napi_value SumSquares(napi_env env, napi_callback_info info) {
   size_t n = 0;
   const float *x = a.f32(0, &n);
   if (!a.ok) return nullptr;
+  const int parts = partsFor((int64_t)n, (int64_t)n);
+  std::vector<double> partial(parts, 0.0);
+  auto sumPart = [&](int part) {
+    double s = 0;
+    for (int64_t i = (int64_t)n * part / parts; i < (int64_t)n * (part + 1) / parts; i++) s += (double)x[i] * x[i];
+    partial[part] = s;
+  };
+  if (parts == 1) sumPart(0);
+  else team().run(parts, sumPart);
   double s = 0;
-  for (size_t i = 0; i < n; i++) s += (double)x[i] * x[i];
+  for (double p : partial) s += p;
   napi_value out;
   napi_create_double(env, s, &out);
   return out;
@@ -766,6 +938,7 @@ napi_value SetBlasThreads(napi_env env, napi_callback_info info) {
   int64_t n = a.num(0);
   if (!a.ok) return nullptr;
   openblas_set_num_threads((int)std::max<int64_t>(1, n));
+  team().resize((int)std::max<int64_t>(1, n));
   return undefined(env);
 }
 
