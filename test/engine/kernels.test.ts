@@ -304,6 +304,6 @@ describe('threaded kernels: sizes past the parallel threshold (65536 elements) m
   test('conv2d (im2col) and both of its gradients (col2im, filter)', () => {
     const x = rand([4, 16, 16, 16]);
     const f = rand([4, 4, 16, 32], 0.1);
-    expectClose(() => tf.grads((a: tf.Tensor4D, k: tf.Tensor4D) => tf.sum(tf.square(tf.conv2d(a, k, 2, 'same'))))([x, f]), undefined, 1e-4);
+    expectClose(() => tf.grads((a: tf.Tensor, k: tf.Tensor) => tf.sum(tf.square(tf.conv2d(a as tf.Tensor4D, k as tf.Tensor4D, 2, 'same'))))([x, f]), undefined, 1e-4);
   });
 });
