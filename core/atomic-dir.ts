@@ -17,7 +17,7 @@
  * environment lookup per point.
  */
 import {
-  closeSync, existsSync, fsyncSync, mkdirSync, openSync, readdirSync, renameSync, rmSync, statSync, writeFileSync,
+  closeSync, existsSync, fstatSync, fsyncSync, mkdirSync, openSync, readSync, readdirSync, renameSync, rmSync, statSync, writeSync,
 } from 'node:fs';
 import { open, rename, rm, type FileHandle } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
@@ -36,6 +36,42 @@ export function faultPoint(point: string, target: string): void {
   const hits = (faultHits.get(spec) ?? 0) + 1;
   faultHits.set(spec, hits);
   if (hits === Number(nth || 1)) process.kill(process.pid, 'SIGKILL');
+}
+
+/**
+ * Node's fs.writeSync / readFileSync refuse more than 2 GiB in one call, and a checkpoint's optimizer
+ * state passes that from ~270M parameters (two moments of 4 bytes each): whole files go in pieces.
+ */
+const IO_CHUNK_BYTES = 1 << 30;
+
+/** Writes `data` to `path` (created or truncated) in pieces of at most `chunkBytes`. */
+export function writeWholeFile(path: string, data: string | Uint8Array, chunkBytes = IO_CHUNK_BYTES): void {
+  const bytes = typeof data === 'string' ? Buffer.from(data, 'utf8') : data;
+  const fd = openSync(path, 'w');
+  try {
+    for (let offset = 0; offset < bytes.length;) {
+      offset += writeSync(fd, bytes, offset, Math.min(chunkBytes, bytes.length - offset));
+    }
+  } finally {
+    closeSync(fd);
+  }
+}
+
+/** Reads all of `path` in pieces of at most `chunkBytes` (up to Buffer's own limit, 4 GiB on 64-bit). */
+export function readWholeFile(path: string, chunkBytes = IO_CHUNK_BYTES): Buffer {
+  const fd = openSync(path, 'r');
+  try {
+    const size = fstatSync(fd).size;
+    const bytes = Buffer.allocUnsafe(size);
+    for (let offset = 0; offset < size;) {
+      const read = readSync(fd, bytes, offset, Math.min(chunkBytes, size - offset), offset);
+      if (read === 0) throw new Error(`${path} ended at byte ${offset} of ${size}`);
+      offset += read;
+    }
+    return bytes;
+  } finally {
+    closeSync(fd);
+  }
 }
 
 let sequence = 0;
@@ -122,7 +158,7 @@ export function writeDirectoryAtomically(target: string, files: DirectoryFiles):
       const path = join(tmp, name);
       // A name may hold a folder ("onnx/model.onnx"): the folder is made inside the temporary copy.
       mkdirSync(dirname(path), { recursive: true });
-      writeFileSync(path, data);
+      writeWholeFile(path, data);
       flush(path);
       faultPoint('writing', target);
     }
@@ -162,7 +198,7 @@ export function removeStaleTemporaries(path: string): string[] {
 export function writeFileAtomically(path: string, data: string | Uint8Array): void {
   const tmp = siblingPath(path, 'tmp');
   try {
-    writeFileSync(tmp, data);
+    writeWholeFile(tmp, data);
     flush(tmp);
     faultPoint('before-rename', path);
     renameSync(tmp, path);

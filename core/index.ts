@@ -8,7 +8,7 @@ export {
 } from './safetensors.js';
 export { float32ToFloat16Bits, float16BitsToFloat32, float32ArrayToFloat16, FLOAT16_MAX, float16Overflow, clampToFloat16Range, float16ToFloat32Array, bfloat16ToFloat32Array } from './float16.js';
 export {
-  writeDirectoryAtomically, writeFileAtomically, streamFileAtomically, recoverDirectory, removeStaleTemporaries, moveAside, faultPoint, siblingPath,
+  writeDirectoryAtomically, writeFileAtomically, writeWholeFile, readWholeFile, streamFileAtomically, recoverDirectory, removeStaleTemporaries, moveAside, faultPoint, siblingPath,
   type DirectoryFiles, type Recovery,
 } from './atomic-dir.js';
 export { JsonlLog, type LogRecord } from './jsonl-log.js';

@@ -5,7 +5,7 @@
  */
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { parseSafetensors, serializeSafetensors, type TensorToWrite, writeDirectoryAtomically, type DirectoryFiles } from '../../core/index.js';
+import { parseSafetensors, readWholeFile, serializeSafetensors, type TensorToWrite, writeDirectoryAtomically, type DirectoryFiles } from '../../core/index.js';
 import { CheckpointError } from '../errors.js';
 
 export const CONFIG_FILE = 'config.json';
@@ -69,7 +69,7 @@ function readJson(path: string): Record<string, unknown> {
 function readArrays(path: string): NamedArrays {
   let bytes: Uint8Array;
   try {
-    bytes = readFileSync(path);
+    bytes = readWholeFile(path); // the optimizer state of a large model passes readFileSync's 2 GiB
   } catch (err) {
     throw new CheckpointError(`cannot read ${path}: ${(err as Error).message}`);
   }

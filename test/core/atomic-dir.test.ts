@@ -9,6 +9,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import {
   JsonlLog, moveAside, recoverDirectory, removeStaleTemporaries, writeDirectoryAtomically, writeFileAtomically, writeSafetensors,
+  writeWholeFile, readWholeFile,
   readSafetensors, float16Overflow, clampToFloat16Range, type TensorToWrite,
 } from '../../core/index.js';
 
@@ -165,6 +166,21 @@ describe('single files', () => {
     expect(Array.from((await readSafetensors(path)).get('a')!.data as Float32Array)).toEqual([5, 6]);
     expect(siblings()).toEqual([]);
   });
+});
+
+test('whole files are written and read in pieces (checkpoints past the 2 GiB a single fs call takes)', () => {
+  // the real pieces are 1 GiB; tiny ones run the same loop over many pieces and a short last one
+  const bytes = Uint8Array.from({ length: 1000 }, (_, i) => (i * 37) % 251);
+  const path = join(dir, 'state.bin');
+  for (const piece of [7, 1000, 4096]) {
+    writeWholeFile(path, bytes, piece);
+    expect(new Uint8Array(readFileSync(path))).toEqual(bytes);
+    for (const readPiece of [3, 1000, 5000]) expect(new Uint8Array(readWholeFile(path, readPiece))).toEqual(bytes);
+  }
+  writeWholeFile(path, 'text, written whole', 4);
+  expect(readFileSync(path, 'utf8')).toBe('text, written whole');
+  writeWholeFile(path, new Uint8Array(0), 4);
+  expect(readWholeFile(path, 4).length).toBe(0);
 });
 
 test('float16Overflow finds the first value that would become Infinity; clampToFloat16Range clamps', () => {
