@@ -125,18 +125,22 @@ int partsFor(int64_t work, int64_t items) {
   return (int)std::min<int64_t>(team().size(), items);
 }
 
-// fn(begin, end) over contiguous parts of [0, n); part k is [n k / parts, n (k + 1) / parts).
+// fn(part, begin, end) for the non-empty ones of `parts` contiguous parts of [0, n), part k being
+// [n k / parts, n (k + 1) / parts), on the team when parts > 1.
+template <class F>
+void forEachPart(int parts, int64_t n, F &&fn) {
+  auto one = [&](int part) {
+    const int64_t begin = n * part / parts, end = n * (part + 1) / parts;
+    if (begin < end) fn(part, begin, end);
+  };
+  if (parts == 1) one(0);
+  else team().run(parts, one);
+}
+
+// fn(begin, end) over the parts of [0, n) that this much work is split into.
 template <class F>
 void parallelFor(int64_t n, int64_t work, F &&fn) {
-  const int parts = partsFor(work, n);
-  if (parts == 1) {
-    if (n > 0) fn((int64_t)0, n);
-    return;
-  }
-  team().run(parts, [&](int part) {
-    const int64_t begin = n * part / parts, end = n * (part + 1) / parts;
-    if (begin < end) fn(begin, end);
-  });
+  forEachPart(partsFor(work, n), n, [&](int, int64_t begin, int64_t end) { fn(begin, end); });
 }
 
 // ---------------------------------------------------------------- argument helpers
@@ -653,6 +657,16 @@ napi_value GeluGrad(napi_env env, napi_callback_info info) {
 
 // ---------------------------------------------------------------- LayerNorm over the last axis
 
+// The mean of a row and 1 / sqrt(variance + eps), as LayerNorm and its gradient both compute them.
+inline float rowMeanRstd(const float *in, int64_t cols, float eps, float &mean) {
+  mean = 0.f;
+  for (int64_t i = 0; i < cols; i++) mean += in[i];
+  mean /= (float)cols;
+  float var = 0.f;
+  for (int64_t i = 0; i < cols; i++) { float d = in[i] - mean; var += d * d; }
+  return 1.f / sqrtf(var / (float)cols + eps);
+}
+
 // layerNorm(x, gamma, beta, y, rows, cols, eps)
 napi_value LayerNorm(napi_env env, napi_callback_info info) {
   Args a(env, info);
@@ -667,12 +681,8 @@ napi_value LayerNorm(napi_env env, napi_callback_info info) {
     for (int64_t r = r0; r < r1; r++) {
       const float *in = x + r * cols;
       float *out = y + r * cols;
-      float mean = 0.f;
-      for (int64_t i = 0; i < cols; i++) mean += in[i];
-      mean /= (float)cols;
-      float var = 0.f;
-      for (int64_t i = 0; i < cols; i++) { float d = in[i] - mean; var += d * d; }
-      float rstd = 1.f / sqrtf(var / (float)cols + eps);
+      float mean;
+      const float rstd = rowMeanRstd(in, cols, eps, mean);
       for (int64_t i = 0; i < cols; i++) out[i] = (in[i] - mean) * rstd * g[i] + b[i];
     }
   });
@@ -695,18 +705,14 @@ napi_value LayerNormGrad(napi_env env, napi_callback_info info) {
   // added in part order, so a given thread count always gives the same bits.
   const int parts = partsFor(rows * cols, rows);
   std::vector<float> partial((size_t)parts * 2 * cols, 0.f);
-  auto rowsOf = [&](int part) {
+  forEachPart(parts, rows, [&](int part, int64_t r0, int64_t r1) {
     float *pg = partial.data() + (size_t)part * 2 * cols, *pb = pg + cols;
     std::vector<float> xhat(cols);
-    for (int64_t r = rows * part / parts; r < rows * (part + 1) / parts; r++) {
+    for (int64_t r = r0; r < r1; r++) {
       const float *in = x + r * cols, *d = dy + r * cols;
       float *out = dx + r * cols;
-      float mean = 0.f;
-      for (int64_t i = 0; i < cols; i++) mean += in[i];
-      mean /= (float)cols;
-      float var = 0.f;
-      for (int64_t i = 0; i < cols; i++) { float t = in[i] - mean; var += t * t; }
-      float rstd = 1.f / sqrtf(var / (float)cols + eps);
+      float mean;
+      const float rstd = rowMeanRstd(in, cols, eps, mean);
       float sumG = 0.f, sumGX = 0.f;
       for (int64_t i = 0; i < cols; i++) {
         xhat[i] = (in[i] - mean) * rstd;
@@ -719,9 +725,7 @@ napi_value LayerNormGrad(napi_env env, napi_callback_info info) {
       float invN = 1.f / (float)cols;
       for (int64_t i = 0; i < cols; i++) out[i] = rstd * (d[i] * g[i] - invN * sumG - xhat[i] * invN * sumGX);
     }
-  };
-  if (parts == 1) rowsOf(0);
-  else team().run(parts, rowsOf);
+  });
   std::memset(dg, 0, sizeof(float) * cols);
   std::memset(db, 0, sizeof(float) * cols);
   for (int part = 0; part < parts; part++) {
@@ -907,13 +911,11 @@ napi_value SumSquares(napi_env env, napi_callback_info info) {
   if (!a.ok) return nullptr;
   const int parts = partsFor((int64_t)n, (int64_t)n);
   std::vector<double> partial(parts, 0.0);
-  auto sumPart = [&](int part) {
+  forEachPart(parts, (int64_t)n, [&](int part, int64_t i0, int64_t i1) {
     double s = 0;
-    for (int64_t i = (int64_t)n * part / parts; i < (int64_t)n * (part + 1) / parts; i++) s += (double)x[i] * x[i];
+    for (int64_t i = i0; i < i1; i++) s += (double)x[i] * x[i];
     partial[part] = s;
-  };
-  if (parts == 1) sumPart(0);
-  else team().run(parts, sumPart);
+  });
   double s = 0;
   for (double p : partial) s += p;
   napi_value out;
