@@ -149,23 +149,29 @@ if (only.includes('dim') && dimSteps > 0) {
   optimizer.dispose();
 }
 
-if (only.includes('generate')) {
-  // The decoding path users get (model/generation with the KV cache), greedy at batch 1.
+/**
+ * The decoding path users get (model/generation with the KV cache), greedy at batch 1: the median of 3
+ * generations of `newTokens` after 16-token random prompts with ids below `promptVocab`.
+ */
+async function timeGreedy(model: GPT, newTokens: number, promptVocab = model.config.vocabSize) {
   const { generate } = await import('../model/generation/index.js');
-  const model = new GPT(REFERENCE_CONFIG, rng);
   const promptLength = 16;
-  const newTokens = 64;
   const tokenizer = { decode: (ids: readonly number[]) => ids.join(' ') };
   const runs: number[] = [];
   for (let r = 0; r < 3; r++) {
-    const prompt = Array.from({ length: promptLength }, () => rng.int(model.config.vocabSize));
+    const prompt = Array.from({ length: promptLength }, () => rng.int(promptVocab));
     const start = performance.now();
     const out = await generate(model, prompt, { maxNewTokens: newTokens }, { tokenizer, yieldBetweenTokens: false });
     runs.push(performance.now() - start);
     if (out.tokenIds.length !== newTokens) throw new Error(`generated ${out.tokenIds.length} tokens, expected ${newTokens}`);
   }
   const ms = median(runs);
-  result.generate = { promptLength, newTokens, ms, tokensPerSecond: newTokens / (ms / 1000) };
+  return { promptLength, newTokens, ms, tokensPerSecond: newTokens / (ms / 1000) };
+}
+
+if (only.includes('generate')) {
+  const model = new GPT(REFERENCE_CONFIG, rng);
+  result.generate = await timeGreedy(model, 64);
   model.dispose();
 }
 
@@ -202,28 +208,11 @@ if (only.includes('gpt2small')) {
   optimizer.dispose();
   heads.dispose();
 
-  const { generate } = await import('../model/generation/index.js');
-  const tokenizer = { decode: (ids: readonly number[]) => ids.join(' ') };
-  const runs: number[] = [];
-  for (let r = 0; r < 3; r++) {
-    const prompt = Array.from({ length: 16 }, () => rng.int(50000));
-    const start = performance.now();
-    const out = await generate(model, prompt, { maxNewTokens: 32 }, { tokenizer, yieldBetweenTokens: false });
-    runs.push(performance.now() - start);
-    if (out.tokenIds.length !== 32) throw new Error(`generated ${out.tokenIds.length} tokens, expected 32`);
-  }
-  result.gpt2smallGenerate = { promptLength: 16, newTokens: 32, ms: median(runs), tokensPerSecond: 32 / (median(runs) / 1000) };
+  result.gpt2smallGenerate = await timeGreedy(model, 32, 50000);
   model.dispose();
   // models/default's shape (4L d256 4 heads V8000), the chat server's case: 64 new tokens
   const chat = new GPT({ vocabSize: 8000, blockSize: 128, nLayer: 4, nHead: 4, dModel: 256, dropout: 0, layerNormEpsilon: 1e-5 }, rng);
-  const chatRuns: number[] = [];
-  for (let r = 0; r < 3; r++) {
-    const prompt = Array.from({ length: 16 }, () => rng.int(8000));
-    const start = performance.now();
-    await generate(chat, prompt, { maxNewTokens: 64 }, { tokenizer, yieldBetweenTokens: false });
-    chatRuns.push(performance.now() - start);
-  }
-  result.defaultShapeGenerate = { promptLength: 16, newTokens: 64, ms: median(chatRuns), tokensPerSecond: 64 / (median(chatRuns) / 1000) };
+  result.defaultShapeGenerate = await timeGreedy(chat, 64);
   chat.dispose();
   // ru_maxrss of the whole process (KiB on Linux): model, optimizer state, activations of the step
   result.maxRssMiB = process.resourceUsage().maxRSS / 1024;

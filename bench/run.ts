@@ -30,7 +30,7 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { detectCoreType } from '../model/engine/native/addon.js';
 import { REFERENCE_CONFIG } from '../model/transformer/index.js';
-import { median } from './stats.js';
+import { BenchResults, cell } from './stats.js';
 import { runtimeComparison } from './runtime-compare.js';
 
 const here = dirname(fileURLToPath(import.meta.url));
@@ -117,38 +117,29 @@ const pinned = (threads: number) => ({
 function engineBenchmark(): void {
   const torchInstalled = haveTorch();
 
-  const results = new Map<string, Json[]>();
-  const failures = new Map<string, string>();
+  const results = new BenchResults<Json>();
   const key = (engine: string, threads: number) => `${engine}@${threads}`;
-  const record = (k: string, out: Json | string) => {
-    if (typeof out === 'string') failures.set(k, out);
-    else results.set(k, [...(results.get(k) ?? []), out]);
-  };
   for (let round = 0; round < rounds; round++) {
     for (const threads of threadCounts) {
       for (const backend of backends) {
         if (round > 0 && slowBackend(backend)) continue; // the pure-JS paths: one round
         process.stderr.write(`bench: round ${round + 1}/${rounds}, ${backend}, ${threads} thread(s)...\n`);
-        record(key(backend, threads), runJson(process.execPath, engineArgs(backend), pinned(threads)));
+        results.record(key(backend, threads), runJson(process.execPath, engineArgs(backend), pinned(threads)));
       }
       if (torchInstalled) {
         process.stderr.write(`bench: round ${round + 1}/${rounds}, pytorch, ${threads} thread(s)...\n`);
-        record(key('pytorch', threads), runJson(torchPython, [join(here, 'torch_reference.py'), '--gpt-steps', gptSteps,
+        results.record(key('pytorch', threads), runJson(torchPython, [join(here, 'torch_reference.py'), '--gpt-steps', gptSteps,
           '--conv-steps', convSteps, '--threads', String(threads)], pinned(threads)));
       }
     }
   }
 
-  const med = (runs: Json[] | undefined, pick: (r: Json) => number | undefined) => {
-    const values = (runs ?? []).map(pick).filter((v): v is number => typeof v === 'number');
-    return values.length ? median(values) : undefined;
-  };
-  const fmt = (v: number | undefined, digits = 0) => (v === undefined || !Number.isFinite(v) ? '-' : v.toFixed(digits));
+  const fmt = (v: number | undefined, digits = 0) => cell(v, digits);
   const ratio = (mine: number | undefined, torch: number | undefined) => (mine === undefined || torch === undefined ? '' : `${(mine / torch).toFixed(2)}x`);
 
   const GPT_FLOPS = gptStepFlops();
   const CONV_FLOPS = convStepFlops();
-  const first = [...results.values()][0]?.[0];
+  const first = [...results.runs.values()][0]?.[0];
   console.log(`demi engine benchmark: equal thread counts, ${rounds} alternating round(s), medians of per-run medians`);
   if (first?.blas) console.log(`OpenBLAS core ${first.blas.coreName}; OPENBLAS_CORETYPE=${first.blas.coreType ?? '(unset)'}; ${cores} cores`);
   console.log(`GPT step: ${(GPT_FLOPS / 1e9).toFixed(1)} GFLOP (6L d256 T128 B16 V8000, Adam); conv step: ${(CONV_FLOPS / 1e9).toFixed(2)} GFLOP (conv 3-64-128-256 k4 s2, 32x32, B64, Adam)`);
@@ -156,19 +147,19 @@ function engineBenchmark(): void {
   console.log('');
   console.log('threads  engine      GPT ms  GFLOP/s  %sgemm  vs torch |  conv ms  GFLOP/s  %sgemm  vs torch |  greedy tok/s  vs torch |  sgemm GFLOP/s');
   for (const threads of threadCounts) {
-    const torchRuns = results.get(key('pytorch', threads));
-    const torchGpt = med(torchRuns, (r) => r.gpt?.stepMs);
-    const torchConv = med(torchRuns, (r) => r.conv?.stepMs);
-    const torchGen = med(torchRuns, (r) => r.generate?.tokensPerSecond);
+    const torch = key('pytorch', threads);
+    const torchGpt = results.median(torch, (r) => r.gpt?.stepMs);
+    const torchConv = results.median(torch, (r) => r.conv?.stepMs);
+    const torchGen = results.median(torch, (r) => r.generate?.tokensPerSecond);
     // the machine's rate at this thread count: OpenBLAS through the addon (the same library PyTorch links here)
-    const machineSgemm = med(results.get(key('native', threads)), (r) => r.rawSgemmGflops?.['2048x768x768']);
+    const machineSgemm = results.median(key('native', threads), (r) => r.rawSgemmGflops?.['2048x768x768']);
     for (const engine of [...backends, 'pytorch']) {
-      const runs = results.get(key(engine, threads));
-      if (!runs) continue;
-      const gpt = med(runs, (r) => r.gpt?.stepMs);
-      const conv = med(runs, (r) => r.conv?.stepMs);
-      const gen = med(runs, (r) => r.generate?.tokensPerSecond);
-      const sgemm = med(runs, (r) => r.rawSgemmGflops?.['2048x768x768'] ?? r.sgemmGflops?.['2048x768x768'] ?? r.tfMatMulGflops?.['2048x768x768']);
+      const k = key(engine, threads);
+      if (!results.runs.has(k)) continue;
+      const gpt = results.median(k, (r) => r.gpt?.stepMs);
+      const conv = results.median(k, (r) => r.conv?.stepMs);
+      const gen = results.median(k, (r) => r.generate?.tokensPerSecond);
+      const sgemm = results.median(k, (r) => r.rawSgemmGflops?.['2048x768x768'] ?? r.sgemmGflops?.['2048x768x768'] ?? r.tfMatMulGflops?.['2048x768x768']);
       const gptRate = gpt && GPT_FLOPS / (gpt * 1e6);
       const convRate = conv && CONV_FLOPS / (conv * 1e6);
       const share = (rate: number | undefined) => (rate && machineSgemm ? `${Math.round((100 * rate) / machineSgemm)}%` : '-');
@@ -182,10 +173,10 @@ function engineBenchmark(): void {
       ].join(' '));
     }
   }
-  for (const [name, why] of failures) console.log(`${name}: ${why}`);
+  results.printFailures();
   if (!torchInstalled) console.log('pytorch: not installed (apt-get install python3-torch to compare)');
   console.log('\ngreedy "vs torch" is PyTorch\'s tokens/s over ours (below 1.00x: we are faster); greedy decoding is batch 1, 16-token prompt, 64 new tokens, KV cache in both.');
-  if (args.includes('--json')) console.log(JSON.stringify(Object.fromEntries(results)));
+  if (args.includes('--json')) console.log(JSON.stringify(Object.fromEntries(results.runs)));
 }
 
 /** Training FLOPs of the GPT-2-small DEMI step: the LM pass over B x T tokens (blocks and tied head) and the
@@ -200,54 +191,46 @@ function gpt2SmallStepFlops(B = 4, T = 255, Ty = 64, L = 12, d = 768, V = 50257)
 function gpt2SmallBenchmark(): void {
   const torchInstalled = haveTorch();
   const steps = option('gpt2small-steps', '3');
-  const runs = new Map<string, Json[]>();
-  const failures = new Map<string, string>();
+  const results = new BenchResults<Json>();
   const engines = torchInstalled ? ['native', 'pytorch'] : ['native'];
   for (let round = 0; round < rounds; round++) {
     for (const threads of threadCounts) {
       for (const engine of round % 2 === 0 ? engines : [...engines].reverse()) {
         process.stderr.write(`bench gpt2small: round ${round + 1}/${rounds}, ${engine}, ${threads} thread(s)...\n`);
-        const out = engine === 'native'
+        results.record(`${engine}@${threads}`, engine === 'native'
           ? runJson(process.execPath, [join(here, '..', 'node_modules', 'tsx', 'dist', 'cli.mjs'), join(here, 'engine-steps.ts'),
             // its training state (~2 GiB of weights, gradients and AdamW moments) and activations outgrow wasm's 4 GiB heap
             '--backend', 'native', '--only', 'gpt2small', '--gpt2small-steps', steps], { ...pinned(threads), DEMI_NATIVE_HOST: 'cpu' })
           : runJson(torchPython, [join(here, 'torch_reference.py'), '--gpt-steps', '0', '--conv-steps', '0', '--generate', '0',
-            '--gpt2small-steps', steps, '--threads', String(threads)], pinned(threads));
-        const k = `${engine}@${threads}`;
-        if (typeof out === 'string') failures.set(k, out);
-        else runs.set(k, [...(runs.get(k) ?? []), out]);
+            '--gpt2small-steps', steps, '--threads', String(threads)], pinned(threads)));
       }
     }
   }
-  const med = (rs: Json[] | undefined, pick: (r: Json) => number | undefined) => {
-    const values = (rs ?? []).map(pick).filter((v): v is number => typeof v === 'number');
-    return values.length ? median(values) : undefined;
-  };
-  const fmt = (v: number | undefined, digits = 0) => (v === undefined ? '-' : v.toFixed(digits));
+  const fmt = (v: number | undefined, digits = 0) => cell(v, digits);
   const FLOPS = gpt2SmallStepFlops();
   console.log(`\nGPT-2-small DEMI fine-tuning step (12L d768 12 heads V50257, context 192 + response 63 + EOS, batch 4, M = 4, AdamW; ${(FLOPS / 1e9).toFixed(0)} GFLOP) and greedy decoding at batch 1 (KV cache), ${rounds} alternating round(s), medians`);
   console.log('threads  engine      step ms  GFLOP/s  vs torch  peak RSS MiB |  GPT-2 greedy tok/s  vs torch |  default-shape greedy tok/s  vs torch');
   for (const threads of threadCounts) {
-    const torch = runs.get(`pytorch@${threads}`);
-    const torchStep = med(torch, (r) => r.gpt2small?.stepMs);
-    const torchGpt2 = med(torch, (r) => r.gpt2smallGenerate?.tokensPerSecond);
-    const torchChat = med(torch, (r) => r.defaultShapeGenerate?.tokensPerSecond);
+    const torch = `pytorch@${threads}`;
+    const torchStep = results.median(torch, (r) => r.gpt2small?.stepMs);
+    const torchGpt2 = results.median(torch, (r) => r.gpt2smallGenerate?.tokensPerSecond);
+    const torchChat = results.median(torch, (r) => r.defaultShapeGenerate?.tokensPerSecond);
     for (const engine of engines) {
-      const rs = runs.get(`${engine}@${threads}`);
-      if (!rs) continue;
-      const step = med(rs, (r) => r.gpt2small?.stepMs);
-      const gpt2 = med(rs, (r) => r.gpt2smallGenerate?.tokensPerSecond);
-      const chat = med(rs, (r) => r.defaultShapeGenerate?.tokensPerSecond);
+      const k = `${engine}@${threads}`;
+      if (!results.runs.has(k)) continue;
+      const step = results.median(k, (r) => r.gpt2small?.stepMs);
+      const gpt2 = results.median(k, (r) => r.gpt2smallGenerate?.tokensPerSecond);
+      const chat = results.median(k, (r) => r.defaultShapeGenerate?.tokensPerSecond);
       const mine = engine !== 'pytorch';
       const ratio = (a: number | undefined, b: number | undefined) => (mine && a && b ? `${(a / b).toFixed(2)}x` : '');
       console.log([
         String(threads).padStart(7), engine.padEnd(9), fmt(step).padStart(10), fmt(step && FLOPS / (step * 1e6), 1).padStart(8),
-        ratio(step, torchStep).padStart(9), fmt(med(rs, (r) => r.maxRssMiB)).padStart(13), '|',
+        ratio(step, torchStep).padStart(9), fmt(results.median(k, (r) => r.maxRssMiB)).padStart(13), '|',
         fmt(gpt2, 1).padStart(19), ratio(torchGpt2, gpt2).padStart(9), '|', fmt(chat, 1).padStart(27), ratio(torchChat, chat).padStart(9),
       ].join(' '));
     }
   }
-  for (const [name, why] of failures) console.log(`${name}: ${why}`);
+  results.printFailures();
   if (!torchInstalled) console.log('pytorch: not installed (apt-get install python3-torch to compare)');
   console.log('step "vs torch": our step time over PyTorch\'s; greedy "vs torch": PyTorch\'s tokens/s over ours (below 1.00x: we are faster). Peak RSS is the process\'s ru_maxrss (model, AdamW state, activations; the greedy runs come after).');
 }

@@ -10,7 +10,7 @@ import { spawnSync } from 'node:child_process';
 import { cpus, loadavg } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { median } from './stats.js';
+import { BenchResults, cell } from './stats.js';
 
 const here = dirname(fileURLToPath(import.meta.url));
 
@@ -40,8 +40,7 @@ function decode(runtime: string, model: string, threads: number, options: Runtim
 
 /** Runs the comparison and prints its table. */
 export function runtimeComparison(options: RuntimeComparisonOptions): void {
-  const runs = new Map<string, Run[]>();
-  const failures = new Map<string, string>();
+  const results = new BenchResults<Run>();
   const key = (model: string, threads: number, runtime: string) => `${model}@${threads}:${runtime}`;
   const loadBefore = loadavg()[0];
   for (let round = 0; round < options.rounds; round++) {
@@ -50,21 +49,14 @@ export function runtimeComparison(options: RuntimeComparisonOptions): void {
         const order = round % 2 === 0 ? RUNTIMES : [...RUNTIMES].reverse();
         for (const runtime of order) {
           process.stderr.write(`bench runtime: round ${round + 1}/${options.rounds}, ${model}, ${runtime}, ${threads} thread(s)...\n`);
-          const out = decode(runtime, model, threads, options);
-          const k = key(model, threads, runtime);
-          if (typeof out === 'string') failures.set(k, out);
-          else runs.set(k, [...(runs.get(k) ?? []), out]);
+          results.record(key(model, threads, runtime), decode(runtime, model, threads, options));
         }
       }
     }
   }
 
-  const med = (list: Run[] | undefined, pick: (r: Run) => number | undefined) => {
-    const values = (list ?? []).map(pick).filter((v): v is number => typeof v === 'number');
-    return values.length ? median(values) : undefined;
-  };
-  const fmt = (v: number | undefined, digits = 1) => (v === undefined ? '-' : v.toFixed(digits));
-  const first = [...runs.values()].flat().find((r) => r.onnxruntime);
+  const fmt = (v: number | undefined, digits = 1) => cell(v, digits);
+  const first = [...results.runs.values()].flat().find((r) => r.onnxruntime);
   console.log(`\nruntime comparison: greedy decoding through generate(), TF.js native engine vs onnxruntime-node ${first?.onnxruntime ?? '?'},`);
   console.log(`equal threads (DEMI_THREADS = onnxruntime intraOpNumThreads = t), ${options.rounds} alternating round(s), medians over rounds of`);
   console.log(`per-process medians of 3 generations; ${first?.promptLength ?? '?'}-token random prompts, ${options.newTokens} new tokens per row, no EOS, KV cache.`);
@@ -74,9 +66,9 @@ export function runtimeComparison(options: RuntimeComparisonOptions): void {
   console.log('model        params  threads  runtime  b1 tok/s  b8 tok/s  first token b1 ms  first token b8 ms  setup ms  | onnx/tfjs b1  b8  first b1');
   for (const model of options.models) {
     for (const threads of options.threads) {
-      const stat = (runtime: string, pick: (r: Run) => number | undefined) => med(runs.get(key(model, threads, runtime)), pick);
+      const stat = (runtime: string, pick: (r: Run) => number | undefined) => results.median(key(model, threads, runtime), pick);
       for (const runtime of RUNTIMES) {
-        const list = runs.get(key(model, threads, runtime));
+        const list = results.runs.get(key(model, threads, runtime));
         if (!list) continue;
         const b1 = stat(runtime, (r) => r.batch1?.tokensPerSecond);
         const b8 = stat(runtime, (r) => r.batch8?.tokensPerSecond);
@@ -100,5 +92,5 @@ export function runtimeComparison(options: RuntimeComparisonOptions): void {
   }
   console.log('setup ms: building the ONNX graph from the loaded weights and opening the onnxruntime session (what --runtime onnx adds to a worker\'s start).');
   console.log('onnx/tfjs: above 1.00x, onnxruntime decodes more tokens/s (b1, b8), or takes longer to the first token (first b1).');
-  for (const [name, why] of failures) console.log(`${name}: ${why}`);
+  results.printFailures();
 }

@@ -14,3 +14,30 @@ export function timeRuns(runs: number, fn: () => void): number[] {
   }
   return times;
 }
+
+/**
+ * Results of repeated benchmark processes, by key (engine@threads, ...). A process that printed no JSON
+ * is kept as a failure with its reason, printed under the table.
+ */
+export class BenchResults<R> {
+  readonly runs = new Map<string, R[]>();
+  readonly failures = new Map<string, string>();
+
+  record(key: string, out: R | string): void {
+    if (typeof out === 'string') this.failures.set(key, out);
+    else this.runs.set(key, [...(this.runs.get(key) ?? []), out]);
+  }
+
+  /** The median of `pick` over the key's runs that have the figure, or undefined. */
+  median(key: string, pick: (r: R) => number | undefined): number | undefined {
+    const values = (this.runs.get(key) ?? []).map(pick).filter((v): v is number => typeof v === 'number');
+    return values.length ? median(values) : undefined;
+  }
+
+  printFailures(): void {
+    for (const [name, why] of this.failures) console.log(`${name}: ${why}`);
+  }
+}
+
+/** A table cell: the figure to `digits` places, or '-' when there is none. */
+export const cell = (v: number | undefined, digits: number): string => (v === undefined || !Number.isFinite(v) ? '-' : v.toFixed(digits));
