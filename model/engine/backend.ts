@@ -65,7 +65,9 @@ export function nativeHostFromEnvironment(): (typeof NATIVE_HOSTS)[number] {
 async function useWasmOrCpu(name: 'native' | 'wasm' | 'cpu', skipped: string[]): Promise<BackendInfo> {
   const host = name === 'cpu' || (name === 'native' && nativeHostFromEnvironment() === 'cpu') ? 'cpu' : 'wasm';
   if (!(await tf.setBackend(host))) throw new BackendError(`the TF.js ${host} backend failed to initialise`);
-  if (host === 'wasm') registerSplitKernel(host);
+  // SplitV as block copies wherever the host's own is slow: wasm's strided slices, and the cpu backend
+  // under the native kernels (its plain path stays stock TF.js, the reference the kernel tests compare with)
+  if (host === 'wasm' || name === 'native') registerSplitKernel(host);
   if (name === 'native') {
     const loaded = loadNativeAddon();
     if (!loaded.addon) throw new BackendError(`native kernels unavailable: ${loaded.reason}`);
@@ -75,10 +77,7 @@ async function useWasmOrCpu(name: 'native' | 'wasm' | 'cpu', skipped: string[]):
     registerElementwiseKernels(host, native);
     registerFusedKernels(host, native);
     registerSharingKernels(host);
-    if (host === 'cpu') {
-      registerSplitKernel(host);
-      registerTransposeKernel(host);
-    }
+    if (host === 'cpu') registerTransposeKernel(host);
     const blas = native.blasInfo();
     return { name, tfBackend: host, nativeKernels: true, blas: { ...blas, coreType: loaded.coreType, coreTypeChosenByUs: loaded.coreTypeChosenByUs }, skipped };
   }
