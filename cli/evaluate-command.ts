@@ -46,6 +46,10 @@ export function formatReport(report: EvaluationReport): string {
     ['distinct-1 / distinct-2 (corpus)', `${report.distinct.distinct1.toFixed(4)} / ${report.distinct.distinct2.toFixed(4)}`],
     ['entropy-4 (nats)', report.entropy.entropy4.toFixed(3)],
     ['average length (words)', report.averageLength.words.toFixed(2)],
+    [
+      'most frequent reply / top 10 (share)',
+      `${(100 * report.replies.maxShare).toFixed(1)}% ${JSON.stringify(report.replies.mostFrequent[0]!.text)} / ${(100 * report.replies.topShare).toFixed(1)}%`,
+    ],
     ['perplexity (response tokens)', report.perplexity ? report.perplexity.perplexity.toFixed(2) : '-'],
   ];
   const width = Math.max(...rows.map(([k]) => k.length));

@@ -185,3 +185,55 @@ export function averageLength(hypotheses: readonly string[], options: { tokeniza
   for (const h of hypotheses) sum += tokenize(h).length;
   return sum / hypotheses.length;
 }
+
+// ---- repeated replies
+
+/** One reply text and how often it was generated. */
+export interface RepeatedReply {
+  text: string;
+  count: number;
+  /** count / number of hypotheses. */
+  share: number;
+}
+
+export interface ReplyRepetition {
+  /** The `top` most frequent replies, most frequent first (ties: first generated first). */
+  mostFrequent: RepeatedReply[];
+  /** Share of all hypotheses that are one of `mostFrequent`. */
+  topShare: number;
+  /** Share of the single most frequent reply. */
+  maxShare: number;
+  /** Distinct reply texts / hypotheses. */
+  uniqueShare: number;
+  definition: string;
+}
+
+/**
+ * How much of a generated corpus is a handful of stock replies ("I'm not sure.", "I'll take it."):
+ * distinct-n pools n-grams and cannot tell one reply said 200 times from 200 replies sharing their
+ * words. Replies are compared whole, after trimming surrounding whitespace and nothing else, so
+ * "Ok." and "OK." count apart.
+ */
+export function replyRepetition(hypotheses: readonly string[], top = 10): ReplyRepetition {
+  checkHypothesisList(hypotheses, 'reply repetition');
+  if (!Number.isInteger(top) || top < 1) throw new MetricsError(`reply repetition needs a positive integer top, got ${top}`);
+  if (hypotheses.length === 0) {
+    throw new MetricsError('reply repetition of an empty corpus is undefined: pass at least one hypothesis');
+  }
+  const counts = new Map<string, number>();
+  for (const h of hypotheses) {
+    const text = h.trim();
+    counts.set(text, (counts.get(text) ?? 0) + 1);
+  }
+  // Array.prototype.sort is stable, so equal counts keep first-generated order.
+  const ranked = [...counts.entries()].sort((a, b) => b[1] - a[1]).slice(0, top);
+  const n = hypotheses.length;
+  const mostFrequent = ranked.map(([text, count]) => ({ text, count, share: count / n }));
+  return {
+    mostFrequent,
+    topShare: mostFrequent.reduce((sum, r) => sum + r.count, 0) / n,
+    maxShare: mostFrequent[0]!.share,
+    uniqueShare: counts.size / n,
+    definition: `replies compared whole after trimming whitespace; topShare = share of hypotheses equal to one of the ${top} most frequent`,
+  };
+}

@@ -1,6 +1,16 @@
 import { MetricsError } from '../errors.js';
 import { corpusBleu, type BleuOptions, type BleuScoreJSON } from './bleu.js';
-import { averageLength, checkHypothesisList, distinctN, entropyN, intraDistinctN, wordTokenizationName, type WordTokenization } from './diversity.js';
+import {
+  averageLength,
+  checkHypothesisList,
+  distinctN,
+  entropyN,
+  intraDistinctN,
+  replyRepetition,
+  wordTokenizationName,
+  type ReplyRepetition,
+  type WordTokenization,
+} from './diversity.js';
 import { corpusF1 } from './f1.js';
 import { perplexity, type NllStats } from './perplexity.js';
 
@@ -43,6 +53,8 @@ export interface EvaluationReport {
   };
   entropy: { entropy4: number; unit: 'nats'; tokenization: string; definition: string };
   averageLength: { words: number; tokenization: string };
+  /** The 10 most frequent replies and their share: stock replies that distinct-n cannot see. */
+  replies: ReplyRepetition;
   perplexity: {
     perplexity: number;
     meanNll: number;
@@ -66,7 +78,7 @@ const PPL_DEFINITION = 'exp(sum of response-token NLL / number of response token
 /**
  * Scores a generated corpus against its references with every metric of docs/ARCHITECTURE.md §7:
  * sacrebleu corpus BLEU, ParlAI F1, corpus distinct-1/2 (plus the per-sentence variant), entropy-4,
- * average length, and perplexity when `nll` is given. The result is plain data
+ * average length, the share of the most frequent replies, and perplexity when `nll` is given. The result is plain data
  * (`JSON.stringify`-able).
  */
 export function evaluateCorpus(input: EvaluateCorpusInput): EvaluationReport {
@@ -124,6 +136,7 @@ export function evaluateCorpus(input: EvaluateCorpusInput): EvaluationReport {
     },
     entropy: { entropy4: entropyN(hypotheses, 4, wordOpts), unit: 'nats', tokenization: tokName, definition: ENTROPY_DEFINITION },
     averageLength: { words: averageLength(hypotheses, wordOpts), tokenization: tokName },
+    replies: replyRepetition(hypotheses, 10),
     perplexity: ppl,
   };
 }

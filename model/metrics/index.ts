@@ -32,6 +32,9 @@ export {
   entropyN,
   type EntropyOptions,
   averageLength,
+  replyRepetition,
+  type ReplyRepetition,
+  type RepeatedReply,
   wordTokenizer,
   type WordTokenization,
 } from './diversity.js';

@@ -6,7 +6,7 @@
  * DialoGPT's dstc/metrics.py (calc_diversity, calc_entropy, calc_len) ships no test values; the
  * entropy checks below are closed forms of its formula (shown in the comments).
  */
-import { averageLength, distinctN, entropyN, intraDistinctN, MetricsError } from '../../model/metrics/index.js';
+import { averageLength, distinctN, entropyN, intraDistinctN, MetricsError, replyRepetition } from '../../model/metrics/index.js';
 
 describe('distinct-n: ParlAI TestDistinct', () => {
   it('test_inter_distinct: 3 bigrams all once = 1.0; the same text twice = 0.5', () => {
@@ -87,5 +87,30 @@ describe('average length (DialoGPT calc_len)', () => {
 
   it('an empty corpus is an error', () => {
     expect(() => averageLength([])).toThrow(MetricsError);
+  });
+});
+
+describe('reply repetition', () => {
+  it('ranks whole replies by count, ties in first-generated order, and reports their shares', () => {
+    const hyps = ['b', 'I am not sure .', ' I am not sure . ', 'a', 'ok', 'a', 'I am not sure .', 'ok', 'OK'];
+    const r = replyRepetition(hyps, 3);
+    expect(r.mostFrequent).toEqual([
+      { text: 'I am not sure .', count: 3, share: 3 / 9 },
+      { text: 'a', count: 2, share: 2 / 9 },
+      { text: 'ok', count: 2, share: 2 / 9 },
+    ]);
+    expect(r.maxShare).toBe(3 / 9);
+    expect(r.topShare).toBe(7 / 9);
+    // b, "I am not sure .", a, ok, OK: case is not folded
+    expect(r.uniqueShare).toBe(5 / 9);
+  });
+
+  it('all-distinct replies share 1/n each; bad input is an error', () => {
+    const r = replyRepetition(['x', 'y', 'z', 'w'], 10);
+    expect(r.mostFrequent.map((m) => m.text)).toEqual(['x', 'y', 'z', 'w']);
+    expect(r.maxShare).toBe(0.25);
+    expect(r.topShare).toBe(1);
+    expect(() => replyRepetition([])).toThrow(MetricsError);
+    expect(() => replyRepetition(['a'], 0)).toThrow(MetricsError);
   });
 });

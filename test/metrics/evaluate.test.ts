@@ -10,6 +10,7 @@ import {
   evaluateCorpus,
   intraDistinctN,
   MetricsError,
+  replyRepetition,
 } from '../../model/metrics/index.js';
 
 // sacrebleu's README corpus, references given per hypothesis.
@@ -43,6 +44,7 @@ describe('evaluateCorpus', () => {
     expect(report.entropy.entropy4).toBe(entropyN(HYPS, 4));
     // whitespace tokens: 5 + 3 + 6
     expect(report.averageLength.words).toBeCloseTo(14 / 3, 12);
+    expect(report.replies).toEqual(replyRepetition(HYPS, 10));
     expect(report.perplexity?.perplexity).toBeCloseTo(Math.exp(0.45), 12);
   });
 
