@@ -151,8 +151,36 @@ export async function readDialogueCheckpoint(dir: string): Promise<DialogueCheck
   return { dir, config, weights, criticDim: expected.get(F_PROJECTION)?.[1], tokenizer, format: dialogueFormat(tokenizer) };
 }
 
-export async function loadDialogueModel(dir: string): Promise<LoadedDialogueModel> {
-  const { config, weights, criticDim, tokenizer, format } = await readDialogueCheckpoint(dir);
+/**
+ * What a training run that starts from a checkpoint (`model.init`) sets itself; the network's shape and
+ * every weight are the checkpoint's.
+ */
+export interface InitOverrides {
+  /**
+   * A longer context than the checkpoint's: its position table grows, the new rows drawn as GPT-2
+   * draws its own (N(0, 0.02)) from `random`, the trained rows kept. A shorter one leaves the table as
+   * it is (the positions past it go unused).
+   */
+  blockSize?: number;
+  /** Dropout is a training choice, not part of the network: the run's applies. */
+  dropout?: number;
+  /** Draws the new position rows; needed when `blockSize` grows the table. */
+  random?: SeededRandom;
+}
+
+export async function loadDialogueModel(dir: string, overrides: InitOverrides = {}): Promise<LoadedDialogueModel> {
+  const { config: stored, weights, criticDim, tokenizer, format } = await readDialogueCheckpoint(dir);
+  let config = stored;
+  if (overrides.dropout !== undefined) config = { ...config, model: { ...config.model, dropout: overrides.dropout } };
+  if (overrides.blockSize !== undefined && overrides.blockSize > config.model.blockSize) {
+    if (!overrides.random) throw new CheckpointError('growing the position table needs a SeededRandom for its new rows');
+    const { blockSize: trained, dModel } = config.model;
+    const positions = new Float32Array(overrides.blockSize * dModel);
+    positions.set(weights.get('transformer.wpe.weight')!);
+    positions.set(overrides.random.normalArray((overrides.blockSize - trained) * dModel, 0.02), trained * dModel);
+    weights.set('transformer.wpe.weight', positions);
+    config = { ...config, model: { ...config.model, blockSize: overrides.blockSize } };
+  }
   const model = new GPT(config.model, weights);
   const heads = criticDim === undefined ? null : new DemiHeads(config.model.dModel, criticDim, weights, criticHeadLevels(config.objective));
   return {

@@ -50,6 +50,9 @@ export const objectiveSchema = z.object({
   perLevelHeads: z.boolean().default(false),
 }).strict();
 
+/** The network's shape when a config trains from scratch and does not give it. */
+export const DEFAULT_SHAPE = { nLayer: 4, nHead: 4, dModel: 256 } as const;
+
 export const DialogueTrainConfigSchema = z.object({
   outDir: z.string().default('runs/dialogue'),
   data: z.object({
@@ -63,14 +66,19 @@ export const DialogueTrainConfigSchema = z.object({
     vocabSize: z.number().int().min(64).default(8000),
   }).strict().default({}),
   model: z.object({
+    /** The training window; with `init`, a longer one than the checkpoint's grows its position table. */
     blockSize: z.number().int().positive().default(128),
-    nLayer: z.number().int().positive().default(4),
-    nHead: z.number().int().positive().default(4),
-    dModel: z.number().int().positive().default(256),
+    /** The network's shape: DEFAULT_SHAPE when absent; with `init` it is the checkpoint's, and a value that differs is an error. */
+    nLayer: z.number().int().positive().optional(),
+    nHead: z.number().int().positive().optional(),
+    dModel: z.number().int().positive().optional(),
+    /** Applies with `init` too (dropout is a training choice; the checkpoint's is replaced). */
     dropout: z.number().min(0).max(1).default(0.1),
     /** Start from a checkpoint directory (ours, or an imported HF GPT-2 / DialoGPT). */
     init: z.string().optional(),
-  }).strict().refine((m) => m.dModel % m.nHead === 0, { message: 'dModel must be divisible by nHead', path: ['dModel'] }).default({}),
+  }).strict().refine((m) => m.init !== undefined || (m.dModel ?? DEFAULT_SHAPE.dModel) % (m.nHead ?? DEFAULT_SHAPE.nHead) === 0, {
+    message: 'dModel must be divisible by nHead', path: ['dModel'],
+  }).default({}),
   objective: objectiveSchema.default({}),
   training: trainingConfigSchema({
     steps: 2000, batchSize: 32, learningRate: 1e-3, warmupSteps: 100, minLearningRateRatio: 0.1,

@@ -10,7 +10,8 @@ import { loadTokenizer, trainSentencePiece, writeSentencePieceCorpus, type Token
 import { log, SeededRandom, ConfigError } from '../../core/index.js';
 import { prepareRunDirectory, train, type TrainingResult } from '../training/index.js';
 import { CHECKPOINT_FORMAT, criticHeadLevels, loadDialogueModel, newDialogueModel, tokenizerFileEntry, type DialogueModelConfig } from './checkpoint.js';
-import type { DialogueTrainConfig } from './config.js';
+import { DEFAULT_SHAPE, type DialogueTrainConfig } from './config.js';
+import type { GPTConfig } from '../transformer/index.js';
 import { DemiHeads } from './demi-heads.js';
 import { dialogueFormat, encodeTrainingExamples, type EncodedExample, type DialogueFormat } from './format.js';
 import { DialogueTask } from './task.js';
@@ -66,13 +67,24 @@ export async function trainDialogue(config: DialogueTrainConfig, options: { resu
   const { init, ...architecture } = config.model;
   let built: ReturnType<typeof newDialogueModel>;
   if (init) {
-    const loaded = await loadDialogueModel(init);
+    // One stream for what the checkpoint lacks: new position rows first, then a new critic.
+    const random = new SeededRandom(config.training.seed);
+    const loaded = await loadDialogueModel(init, { blockSize: architecture.blockSize, dropout: architecture.dropout, random });
+    try {
+      checkInitShape(init, architecture, loaded.config.model);
+    } catch (error) {
+      loaded.dispose();
+      throw error;
+    }
+    if (loaded.config.model.blockSize > architecture.blockSize) {
+      log.info({ init, checkpointBlockSize: loaded.config.model.blockSize, blockSize: architecture.blockSize }, 'training on a shorter window than the checkpoint\'s');
+    }
     built = { model: loaded.model, heads: loaded.heads };
     if (config.objective.lambda > 0 && !built.heads) {
-      built.heads = new DemiHeads(loaded.config.model.dModel, config.objective.projectionDim, new SeededRandom(config.training.seed), criticHeadLevels(config.objective));
+      built.heads = new DemiHeads(loaded.config.model.dModel, config.objective.projectionDim, random, criticHeadLevels(config.objective));
     }
   } else {
-    built = newDialogueModel({ ...architecture, vocabSize: tokenizer.vocabSize, layerNormEpsilon: 1e-5 }, config.objective, config.training.seed);
+    built = newDialogueModel({ ...DEFAULT_SHAPE, ...architecture, vocabSize: tokenizer.vocabSize, layerNormEpsilon: 1e-5 }, config.objective, config.training.seed);
   }
   const modelConfig: DialogueModelConfig = {
     format: CHECKPOINT_FORMAT, version: 1, model: built.model.config, objective: config.objective,
@@ -94,6 +106,19 @@ export async function trainDialogue(config: DialogueTrainConfig, options: { resu
   } finally {
     built.model.dispose();
     built.heads?.dispose();
+  }
+}
+
+/**
+ * A shape given beside `model.init` must be the checkpoint's: the weights fix it, and a run that
+ * silently trained another shape than its config says would mislead whoever reads the config.
+ */
+function checkInitShape(init: string, given: Pick<DialogueTrainConfig['model'], 'nLayer' | 'nHead' | 'dModel'>, checkpoint: GPTConfig): void {
+  const conflicts = (['nLayer', 'nHead', 'dModel'] as const).filter((k) => given[k] !== undefined && given[k] !== checkpoint[k]);
+  if (conflicts.length > 0) {
+    throw new ConfigError(`model.${conflicts[0]} is ${given[conflicts[0]]} but model.init (${init}) has ${checkpoint[conflicts[0]]}`, {
+      hint: `with model.init the network's shape is the checkpoint's: leave out ${conflicts.map((k) => `model.${k}`).join(', ')} or give the checkpoint's values`,
+    });
   }
 }
 

@@ -96,6 +96,38 @@ test('a second stage starts from the first stage\'s best checkpoint and trains o
   expect(JSON.parse(readFileSync(join(second, 'best', 'config.json'), 'utf8')).objective.lmTargets).toBe('dialogue');
 }, 120_000);
 
+test('a stage may train a longer window than its init checkpoint, with its own dropout; a different shape is refused', async () => {
+  const first = join(dir, 'stage1');
+  if (!existsSync(join(first, 'best'))) expect(runToEnd(first, ['--steps', '30']).status).toBe(0);
+  const init = ['--set', `model.init=${JSON.stringify(join(first, 'best'))}`];
+  const longer = join(dir, 'longer');
+  const run = runToEnd(longer, [...init, '--set', 'model.blockSize=96', '--set', 'model.dropout=0', '--set', 'objective.lmTargets="dialogue"', '--set', 'training.learningRate=1e-6', '--steps', '4']);
+  expect(run.stderr).not.toMatch(/Error/);
+  expect(run.status).toBe(0);
+  const config = JSON.parse(readFileSync(join(longer, 'best', 'config.json'), 'utf8'));
+  expect(config.model).toMatchObject({ blockSize: 96, dropout: 0, nLayer: 1, dModel: 32 });
+  const { parseSafetensors } = await import('../../core/safetensors.js');
+  const positions = (dirName: string) => {
+    const t = parseSafetensors(readFileSync(join(dirName, 'model.safetensors'))).tensors.get('transformer.wpe.weight')!;
+    return { shape: t.shape, data: t.data as Float32Array };
+  };
+  const before = positions(join(first, 'best'));
+  const after = positions(join(longer, 'best'));
+  expect(before.shape).toEqual([48, 32]);
+  expect(after.shape).toEqual([96, 32]);
+  // 4 steps at lr 1e-6 leave the trained rows where they were (Adam moves a weight <= ~lr a step); the new ones are N(0, 0.02)
+  const rms = (xs: Float32Array) => Math.sqrt(xs.reduce((a, x) => a + x * x, 0) / xs.length);
+  const drift = after.data.subarray(0, 48 * 32).map((x, i) => x - before.data[i]);
+  expect(rms(before.data)).toBeGreaterThan(0.01);
+  expect(Math.max(...drift.map(Math.abs))).toBeLessThan(1e-5);
+  expect(rms(after.data.subarray(48 * 32))).toBeGreaterThan(0.01);
+  expect(rms(after.data.subarray(48 * 32))).toBeLessThan(0.04);
+
+  const conflict = runToEnd(join(dir, 'conflict'), [...init, '--set', 'model.nLayer=2', '--steps', '2']);
+  expect(conflict.status).toBe(1);
+  expect(conflict.stderr).toMatch(/model\.nLayer is 2 but model\.init \(.*\) has 1/);
+}, 120_000);
+
 test('NaN/inf loss stops with a clear error and keeps the last good checkpoint', () => {
   const out = join(dir, 'diverged');
   const res = runToEnd(out, ['--set', 'training.learningRate=1e6', '--set', 'training.clipNorm=0', '--set', 'training.evalEvery=1', '--set', 'training.warmupSteps=0']);
