@@ -14,6 +14,7 @@
 #include <algorithm>
 #include <condition_variable>
 #include <functional>
+#include <memory>
 #include <mutex>
 #include <thread>
 
@@ -348,6 +349,18 @@ void col2imAdd(const float *col, float *dx, const ConvDims &d, int64_t n0, int64
   });
 }
 
+// The im2col column buffer, kept between calls (per thread: worker threads share this addon). A fresh
+// std::vector per call zero-filled and page-faulted up to 64 MiB that im2col or the sgemm overwrite anyway.
+float *columnBuffer(size_t floats) {
+  thread_local std::unique_ptr<float[]> buffer;
+  thread_local size_t capacity = 0;
+  if (floats > capacity) {
+    buffer.reset(new float[floats]);
+    capacity = floats;
+  }
+  return buffer.get();
+}
+
 // Samples per im2col chunk, so the column buffer stays under ~64 MiB.
 int64_t chunkSamples(const ConvDims &d) {
   int64_t perSample = std::max<int64_t>(1, d.OH * d.OW * d.patch());
@@ -369,12 +382,12 @@ napi_value Conv2D(napi_env env, napi_callback_info info) {
     return undefined(env);
   }
   const int64_t chunk = chunkSamples(d);
-  std::vector<float> col(chunk * rowsPerSample * P);
+  float *col = columnBuffer(chunk * rowsPerSample * P);
   for (int64_t n0 = 0; n0 < d.N; n0 += chunk) {
     int64_t count = std::min(chunk, d.N - n0);
-    im2col(x, col.data(), d, n0, count);
+    im2col(x, col, d, n0, count);
     cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, (int)(count * rowsPerSample), (int)d.OC, (int)P, 1.f,
-                col.data(), (int)P, w, (int)d.OC, 0.f, y + n0 * rowsPerSample * d.OC, (int)d.OC);
+                col, (int)P, w, (int)d.OC, 0.f, y + n0 * rowsPerSample * d.OC, (int)d.OC);
   }
   return undefined(env);
 }
@@ -395,12 +408,12 @@ napi_value Conv2DBackpropInput(napi_env env, napi_callback_info info) {
   }
   std::memset(dx, 0, sizeof(float) * d.N * d.H * d.W * d.C);
   const int64_t chunk = chunkSamples(d);
-  std::vector<float> col(chunk * rowsPerSample * P);
+  float *col = columnBuffer(chunk * rowsPerSample * P);
   for (int64_t n0 = 0; n0 < d.N; n0 += chunk) {
     int64_t count = std::min(chunk, d.N - n0);
     cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, (int)(count * rowsPerSample), (int)P, (int)d.OC, 1.f,
-                dy + n0 * rowsPerSample * d.OC, (int)d.OC, w, (int)d.OC, 0.f, col.data(), (int)P);
-    col2imAdd(col.data(), dx, d, n0, count);
+                dy + n0 * rowsPerSample * d.OC, (int)d.OC, w, (int)d.OC, 0.f, col, (int)P);
+    col2imAdd(col, dx, d, n0, count);
   }
   return undefined(env);
 }
@@ -420,12 +433,12 @@ napi_value Conv2DBackpropFilter(napi_env env, napi_callback_info info) {
     return undefined(env);
   }
   const int64_t chunk = chunkSamples(d);
-  std::vector<float> col(chunk * rowsPerSample * P);
+  float *col = columnBuffer(chunk * rowsPerSample * P);
   for (int64_t n0 = 0; n0 < d.N; n0 += chunk) {
     int64_t count = std::min(chunk, d.N - n0);
-    im2col(x, col.data(), d, n0, count);
+    im2col(x, col, d, n0, count);
     cblas_sgemm(CblasRowMajor, CblasTrans, CblasNoTrans, (int)P, (int)d.OC, (int)(count * rowsPerSample), 1.f,
-                col.data(), (int)P, dy + n0 * rowsPerSample * d.OC, (int)d.OC, n0 == 0 ? 0.f : 1.f, dw, (int)d.OC);
+                col, (int)P, dy + n0 * rowsPerSample * d.OC, (int)d.OC, n0 == 0 ? 0.f : 1.f, dw, (int)d.OC);
   }
   return undefined(env);
 }
