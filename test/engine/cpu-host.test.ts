@@ -45,7 +45,7 @@ test('DEMI_NATIVE_HOST takes wasm or cpu; anything else is an error', () => {
   process.env.DEMI_NATIVE_HOST = 'cpu';
 });
 
-describe('transpose and split on the cpu host equal the stock kernels exactly', () => {
+describe('transpose, split and gather on the cpu host equal the stock kernels exactly', () => {
   const cases: [number[], number[]][] = [
     [[4, 7, 3, 5], [0, 2, 1, 3]], // heads out of [B, T, H, Dh]: blocks of Dh
     [[4, 3, 7, 5], [0, 2, 1, 3]],
@@ -67,6 +67,14 @@ describe('transpose and split on the cpu host equal the stock kernels exactly', 
     const x = tf.tensor(rng.normalArray(4 * 9 * 6), [4, 9, 6]);
     expect(on('cpu', () => tf.split(x, 3, 1))).toEqual(on('wasm', () => tf.split(x, 3, 1)));
     expect(on('cpu', () => tf.split(x, [2, -1, 1], 2))).toEqual(on('wasm', () => tf.split(x, [2, -1, 1], 2)));
+  });
+
+  test('gather rows and inner columns', () => {
+    const x = tf.tensor(rng.normalArray(10 * 4 * 3), [10, 4, 3]);
+    const rows = tf.tensor2d([[9, 0, 3], [3, 3, 1]], [2, 3], 'int32');
+    expect(on('cpu', () => tf.gather(x, rows))).toEqual(on('wasm', () => tf.gather(x, rows)));
+    const cols = tf.tensor1d([2, 0, 2], 'int32');
+    expect(on('cpu', () => tf.gather(x, cols, 2))).toEqual(on('wasm', () => tf.gather(x, cols, 2)));
   });
 });
 

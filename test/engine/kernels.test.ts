@@ -119,6 +119,32 @@ describe('conv2d', () => {
   });
 });
 
+describe('gather (block copies)', () => {
+  const cases: [number[], number[], number][] = [
+    [[50, 16], [2, 7], 0], // the embedding lookup: [B, T] ids into a [V, D] table
+    [[6, 9, 4], [5], 1],
+    [[3, 4, 11], [3, 2], 2], // the last axis: blocks of one element
+    [[8], [8], 0],
+    [[5, 3], [0], 0],
+  ];
+  test.each(cases)('%j at %j on axis %d, float32 and int32, repeated indices', (shape, indexShape, axis) => {
+    const size = shape.reduce((a, b) => a * b, 1);
+    const x = rand(shape);
+    const ints = tf.tensor(Int32Array.from({ length: size }, (_, i) => i * 7 - 3), shape, 'int32');
+    const count = indexShape.reduce((a, b) => a * b, 1);
+    const indices = tf.tensor(Int32Array.from({ length: count }, (_, i) => (i * 5 + 1) % shape[axis] * (i % 3 === 2 ? 0 : 1)), indexShape, 'int32');
+    const both = () => [tf.gather(x, indices, axis), tf.gather(ints, indices, axis)];
+    expect(run(hostBackend, both)).toEqual(run('cpu', both));
+    expectClose(() => tf.grads((t: tf.Tensor) => tf.sum(tf.square(tf.gather(t, indices, axis))))([x]));
+  });
+
+  test('an index out of range is an error, as in TF.js', () => {
+    const x = rand([4, 3]);
+    expect(() => run(hostBackend, () => tf.gather(x, tf.tensor1d([1, 4], 'int32')))).toThrow(/GatherV2: the index value 4 is not in \[0, 3\]/);
+    expect(() => run(hostBackend, () => tf.gather(x, tf.tensor1d([-1], 'int32')))).toThrow(/not in \[0, 3\]/);
+  });
+});
+
 describe('elementwise and reductions', () => {
   const shapes: [number[], number[]][] = [
     [[4, 5], [4, 5]], [[4, 5], [5]], [[4, 5], [1]], [[4, 5], [4, 1]], [[2, 3, 4], [3, 4]], [[2, 3, 4], [2, 3, 1]],
