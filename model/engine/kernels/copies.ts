@@ -6,6 +6,7 @@
  *   made splitting a [2048, 768] attention projection cost ~40 ms; block copies run at memcpy speed.
  * - Transpose, on the cpu host only (wasm has its own C++ transpose). The cpu backend computes the
  *   source index of every element through generic index arithmetic: 7 s per GPT-2-small-width step.
+ *   An identity permutation shares the input, as wasm's does.
  */
 import type { TensorInfo } from '@tensorflow/tfjs-core';
 import { tf } from '../tf.js';
@@ -87,6 +88,8 @@ export function registerTransposeKernel(backendName: string): void {
     if (x.dtype !== 'float32' && x.dtype !== 'int32') return null;
     const perm = args.attrs.perm as number[];
     const rank = x.shape.length;
+    // tf.gather's gradient transposes by the identity (on axis 0): the embedding gradient, 154 MB for GPT-2
+    if (perm.every((p, i) => p === i)) return mem.share(x);
     const outShape = perm.map((p) => x.shape[p]);
     const out = mem.alloc(outShape, x.dtype);
     const size = sizeOf(x.shape);
