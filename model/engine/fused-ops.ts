@@ -1,5 +1,5 @@
 /**
- * The project's fused ops: GELU, LayerNorm, causal softmax and sparse cross-entropy, each with its
+ * The project's fused ops: GELU, dropout, LayerNorm, causal softmax and sparse cross-entropy, each with its
  * gradient. Where the native kernels are registered (model/engine/native) one fused kernel does the
  * work; elsewhere the op is composed from TF.js ops, with the same values.
  */
@@ -10,6 +10,7 @@ export const SPARSE_CE = 'DemiSparseSoftmaxCE';
 export const SPARSE_CE_GRAD = 'DemiSparseSoftmaxCEGrad';
 export const GELU = 'DemiGelu';
 export const GELU_GRAD = 'DemiGeluGrad';
+export const DROPOUT = 'DemiDropout';
 export const LAYER_NORM = 'DemiLayerNorm';
 export const LAYER_NORM_GRAD = 'DemiLayerNormGrad';
 export const CAUSAL_SOFTMAX = 'DemiCausalSoftmax';
@@ -49,6 +50,54 @@ const geluNative = tf.customGrad(((x: tf.Tensor, save: tf.GradSaveFunc) => {
 
 export function gelu<T extends tf.Tensor>(x: T): T {
   return (hasKernel(GELU) ? geluNative(x) : geluComposed(x)) as T;
+}
+
+// ---- dropout
+
+/**
+ * Which elements inverted dropout keeps: element i when a 32-bit hash of (seed, i) (lowbias32 applied
+ * twice, as the native kernel does) is at least `rate`, read as a 24-bit fraction. A counter-based mask
+ * needs no random stream, is the same on any thread count, and can be recomputed for the gradient.
+ */
+export function dropoutKeeps(n: number, rate: number, seed: number): Uint8Array {
+  const mix = (value: number) => {
+    let h = value;
+    h ^= h >>> 16;
+    h = Math.imul(h, 0x7feb352d);
+    h ^= h >>> 15;
+    h = Math.imul(h, 0x846ca68b);
+    h ^= h >>> 16;
+    return h >>> 0;
+  };
+  const keeps = new Uint8Array(n);
+  const s = seed >>> 0;
+  for (let i = 0; i < n; i++) keeps[i] = (mix(mix(i) ^ s) >>> 8) * 2 ** -24 >= rate ? 1 : 0;
+  return keeps;
+}
+
+function dropoutComposed(x: tf.Tensor, rate: number, seed: number): tf.Tensor {
+  const scale = Math.fround(1 / (1 - rate));
+  const keeps = dropoutKeeps(x.size, rate, seed);
+  const factors = new Float32Array(x.size);
+  for (let i = 0; i < factors.length; i++) factors[i] = keeps[i] ? scale : 0;
+  return tf.tidy(() => tf.mul(x, tf.tensor(factors, x.shape, 'float32')));
+}
+
+/**
+ * Inverted dropout (kept elements scaled by 1 / (1 - rate)) with the mask `dropoutKeeps` gives for
+ * `seed` (a uint32; one per call, e.g. SeededRandom.opSeed()). Natively one pass, and its gradient the
+ * same kernel on dy; composed, a multiply by the same mask. rate 0 returns x.
+ */
+export function dropout<T extends tf.Tensor>(x: T, rate: number, seed: number): T {
+  if (!(rate >= 0 && rate < 1)) throw new Error(`dropout: rate must be in [0, 1), got ${rate}`);
+  if (rate === 0) return x;
+  if (!hasKernel(DROPOUT)) return dropoutComposed(x, rate, seed) as T;
+  const attrs = { rate, seed: seed >>> 0 };
+  const op = tf.customGrad(((input: tf.Tensor) => ({
+    value: runKernel<tf.Tensor>(DROPOUT, { x: input }, attrs),
+    gradFunc: (dy: tf.Tensor) => runKernel<tf.Tensor>(DROPOUT, { x: dy }, attrs),
+  })) as unknown as Parameters<typeof tf.customGrad>[0]);
+  return op(x) as T;
 }
 
 // ---- layer-norm

@@ -3,7 +3,7 @@
  * much of a label an encoder's representation makes linearly (or, with one hidden layer, simply)
  * decodable. Shared by `demi probe` (vision) and `demi evaluate-encoder` (dialogue).
  */
-import { tf, AdamW, sparseSoftmaxCrossEntropy } from '../engine/index.js';
+import { tf, AdamW, dropout, sparseSoftmaxCrossEntropy } from '../engine/index.js';
 import { SeededRandom } from '../../core/index.js';
 import { BatchNorm, Dense, Params } from '../vision/layers.js';
 import { ProbeError } from '../errors.js';
@@ -72,7 +72,7 @@ class Classifier {
     return tf.tidy(() => {
       let h = this.first.apply(x);
       if (this.kind === 'linear') return h as tf.Tensor2D;
-      if (training && this.dropout > 0) h = tf.dropout(h, this.dropout, undefined, random!.opSeed());
+      if (training && this.dropout > 0) h = dropout(h, this.dropout, random!.opSeed());
       h = tf.relu(this.norm!.apply(h, training));
       return this.second!.apply(h) as tf.Tensor2D;
     });

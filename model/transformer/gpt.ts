@@ -5,7 +5,7 @@
  * (docs/ARCHITECTURE.md §5).
  */
 import { z } from 'zod';
-import { tf, gelu, layerNorm, causalSoftmax, variableArrays, sparseSoftmaxCrossEntropy } from '../engine/index.js';
+import { tf, dropout, gelu, layerNorm, causalSoftmax, variableArrays, sparseSoftmaxCrossEntropy } from '../engine/index.js';
 import { describeIssues, SeededRandom } from '../../core/index.js';
 import { GPTShapeError } from '../errors.js';
 
@@ -139,7 +139,7 @@ export class GPT {
     const rate = this.config.dropout;
     if (!options.training || rate === 0) return x;
     if (!options.random) throw new Error('GPT.forward: training with dropout needs a SeededRandom');
-    return tf.dropout(x, rate, undefined, options.random.opSeed());
+    return dropout(x, rate, options.random.opSeed());
   }
 
   /** Linear layer with HF Conv1D layout: x [N, in] @ W [in, out] + b. */

@@ -2,7 +2,7 @@
  * Every native kernel against TF.js's own cpu kernels (the reference) on random shapes: values,
  * and gradients through tf.grads. The native path runs on its wasm host; the reference on stock cpu.
  */
-import { tf, selectBackend, AdamW, clipByGlobalNorm, gelu, layerNorm, causalSoftmax, sparseSoftmaxCrossEntropy } from '../../model/engine/index.js';
+import { tf, selectBackend, AdamW, clipByGlobalNorm, dropout, dropoutKeeps, gelu, layerNorm, causalSoftmax, sparseSoftmaxCrossEntropy } from '../../model/engine/index.js';
 import { SeededRandom } from '../../core/index.js';
 
 const rng = new SeededRandom(1234);
@@ -116,6 +116,52 @@ describe('conv2d', () => {
     expectClose(() => tf.grad((a: tf.Tensor) => tf.sum(tf.mul(tf.maxPool(a as tf.Tensor4D, 2, 2, 'valid'), 1.5)))(x));
     const negative = tf.tensor4d([-3, -1, -2, -4], [1, 2, 2, 1]);
     expectClose(() => tf.grad((a: tf.Tensor) => tf.sum(tf.maxPool(a as tf.Tensor4D, 2, 2, 'valid')))(negative));
+  });
+});
+
+describe('dropout (counter-based mask)', () => {
+  // 7 x 13 stays on one thread; 300 x 257 (77,100 values) is split over the team
+  test.each([[[7, 13], 0.1, 1], [[300, 257], 0.1, 4242], [[300, 257], 0.5, 0xffffffff]] as const)(
+    '%j at rate %d, seed %d: the native kernel and the composed mask agree bit for bit, value and gradient', (shape, rate, seed) => {
+      const x = rand([...shape]);
+      const forward = () => dropout(x, rate, seed);
+      const same = (p: Float32Array[], q: Float32Array[]) => Buffer.compare(Buffer.from(p[0].buffer, p[0].byteOffset, p[0].byteLength), Buffer.from(q[0].buffer, q[0].byteOffset, q[0].byteLength)) === 0;
+      expect(same(run(hostBackend, forward), run('cpu', forward))).toBe(true);
+      const gradient = () => tf.grads((t: tf.Tensor) => tf.sum(tf.mul(dropout(t, rate, seed), x)))([x]);
+      expect(same(run(hostBackend, gradient), run('cpu', gradient))).toBe(true);
+      // kept values are scaled by 1 / (1 - rate), the rest are x * 0
+      const [y] = run(hostBackend, forward);
+      const xs = x.dataSync();
+      const keeps = dropoutKeeps(x.size, rate, seed);
+      const scale = Math.fround(1 / (1 - rate));
+      let wrong = 0;
+      for (let i = 0; i < xs.length; i++) wrong += Object.is(y[i], keeps[i] ? Math.fround(xs[i] * scale) : xs[i] * 0) ? 0 : 1;
+      expect(wrong).toBe(0);
+    });
+
+  test('the mask keeps 1 - rate of the elements, changes with the seed, repeats with it', () => {
+    const n = 1_000_000;
+    const a = dropoutKeeps(n, 0.1, 7);
+    const kept = a.reduce((s, k) => s + k, 0) / n;
+    expect(Math.abs(kept - 0.9)).toBeLessThan(0.003); // 10 standard deviations
+    const b = dropoutKeeps(n, 0.1, 8);
+    let differ = 0;
+    for (let i = 0; i < n; i++) differ += a[i] !== b[i] ? 1 : 0;
+    expect(Math.abs(differ / n - 2 * 0.9 * 0.1)).toBeLessThan(0.003); // independent masks differ in 2p(1-p)
+    expect(Buffer.compare(dropoutKeeps(n, 0.1, 7), a)).toBe(0);
+    // neighbouring elements are not correlated: P(both kept) = 0.81
+    let both = 0;
+    for (let i = 1; i < n; i++) both += a[i] & a[i - 1];
+    expect(Math.abs(both / (n - 1) - 0.81)).toBeLessThan(0.004);
+  });
+
+  test('rate 0 is the identity, a NaN stays NaN, a bad rate is an error', () => {
+    const x = tf.tensor1d([1, NaN, Infinity, -2]);
+    expect(dropout(x, 0, 1)).toBe(x);
+    const [y] = run(hostBackend, () => dropout(x, 0.999, 3));
+    expect(Number.isNaN(y[1])).toBe(true);
+    expect(() => dropout(x, 1, 1)).toThrow(/rate must be in \[0, 1\)/);
+    expect(() => dropout(x, -0.1, 1)).toThrow(/rate must be in/);
   });
 });
 

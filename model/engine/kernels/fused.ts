@@ -1,6 +1,6 @@
 /**
  * Native kernels of the project's fused ops: sparse softmax cross-entropy (no one-hot, so large
- * vocabularies fit), tanh-GELU, LayerNorm, causal softmax for attention, and AdamW. Each replaces a
+ * vocabularies fit), tanh-GELU, dropout, LayerNorm, causal softmax for attention, and AdamW. Each replaces a
  * chain of 5-15 TF.js kernels (and their gradients) by one pass over memory.
  */
 import type { TensorInfo } from '@tensorflow/tfjs-core';
@@ -36,6 +36,13 @@ export function registerFusedKernels(backendName: string, native: NativeAddon): 
     const { x, dy } = args.inputs as Record<string, TensorInfo>;
     const out = mem.alloc(x.shape, 'float32');
     native.geluGrad(mem.f32(x), mem.f32(dy), mem.f32(out));
+    return out;
+  });
+
+  overrideKernel(names.DROPOUT, backendName, (args, mem) => {
+    const { x } = args.inputs as Record<string, TensorInfo>;
+    const out = mem.alloc(x.shape, 'float32');
+    native.dropout(mem.f32(x), mem.f32(out), args.attrs.rate as number, args.attrs.seed as number);
     return out;
   });
 

@@ -27,6 +27,7 @@ export interface NativeAddon {
   causalSoftmax(x: Float32Array, y: Float32Array, matrices: number, rowsQ: number, colsK: number, scale: number): void;
   softmaxGrad(y: Float32Array, dy: Float32Array, dx: Float32Array, rows: number, cols: number, scale: number): void;
   gelu(x: Float32Array, y: Float32Array): void;
+  dropout(x: Float32Array, y: Float32Array, rate: number, seed: number): void;
   geluGrad(x: Float32Array, dy: Float32Array, dx: Float32Array): void;
   layerNorm(x: Float32Array, gamma: Float32Array, beta: Float32Array, y: Float32Array, rows: number, cols: number, eps: number): void;
   layerNormGrad(dy: Float32Array, x: Float32Array, gamma: Float32Array, dx: Float32Array, dgamma: Float32Array,

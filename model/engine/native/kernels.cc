@@ -635,6 +635,38 @@ napi_value SoftmaxGrad(napi_env env, napi_callback_info info) {
 constexpr float kSqrt2OverPi = 0.7978845608028654f;
 constexpr float kGeluCubic = 0.044715f;
 
+// dropout(x, y, rate, seed): inverted dropout, y = x * (keep ? 1 / (1 - rate) : 0), where element i is kept
+// when a hash of (seed, i) is at least rate. Counter-based, so any thread count gives the same mask, the
+// gradient is the same op on dy (it is linear in x; the mask is recomputed, never stored), and the
+// composed path in fused-ops.ts (dropoutKeeps) reproduces it bit for bit. TF.js's own dropout draws
+// its mask in JS: ~100 ms per attention-probability tensor of a batch of 16 at context 256.
+inline uint32_t mix32(uint32_t h) {  // "lowbias32" (C. Wellons): full avalanche, two multiplies
+  h ^= h >> 16;
+  h *= 0x7feb352dU;
+  h ^= h >> 15;
+  h *= 0x846ca68bU;
+  h ^= h >> 16;
+  return h;
+}
+
+napi_value Dropout(napi_env env, napi_callback_info info) {
+  Args a(env, info);
+  size_t n = 0;
+  const float *x = a.f32(0, &n);
+  float *y = a.f32(1);
+  double rate = a.real(2);
+  uint32_t seed = (uint32_t)a.num(3);
+  if (!a.ok) return nullptr;
+  const float scale = (float)(1.0 / (1.0 - rate));
+  parallelFor((int64_t)n, (int64_t)n, [&](int64_t i0, int64_t i1) {
+    for (int64_t i = i0; i < i1; i++) {
+      const bool keep = (double)(mix32(mix32((uint32_t)i) ^ seed) >> 8) * 0x1p-24 >= rate;
+      y[i] = x[i] * (keep ? scale : 0.f);
+    }
+  });
+  return undefined(env);
+}
+
 napi_value Gelu(napi_env env, napi_callback_info info) {
   Args a(env, info);
   size_t n = 0;
@@ -966,7 +998,7 @@ NAPI_MODULE_INIT() {
       {"conv2dBackpropInput", Conv2DBackpropInput}, {"conv2dBackpropFilter", Conv2DBackpropFilter},
       {"maxPoolGrad", MaxPoolGrad}, {"segmentSum", SegmentSum}, {"sparseSoftmaxCE", SparseSoftmaxCE},
       {"sparseSoftmaxCEGrad", SparseSoftmaxCEGrad}, {"softmax", Softmax}, {"causalSoftmax", CausalSoftmax},
-      {"softmaxGrad", SoftmaxGrad}, {"gelu", Gelu}, {"geluGrad", GeluGrad}, {"layerNorm", LayerNorm},
+      {"softmaxGrad", SoftmaxGrad}, {"gelu", Gelu}, {"dropout", Dropout}, {"geluGrad", GeluGrad}, {"layerNorm", LayerNorm},
       {"layerNormGrad", LayerNormGrad}, {"binary", Binary}, {"unary", Unary}, {"sum", Sum},
       {"adamw", AdamW}, {"sumSquares", SumSquares}, {"blasInfo", BlasInfo}, {"setBlasThreads", SetBlasThreads},
   };
