@@ -11,7 +11,7 @@ import { log, SeededRandom, ConfigError } from '../../core/index.js';
 import { prepareRunDirectory, train, type TrainingResult } from '../training/index.js';
 import { CHECKPOINT_FORMAT, criticHeadLevels, loadDialogueModel, newDialogueModel, tokenizerFileEntry, type DialogueModelConfig } from './checkpoint.js';
 import { DEFAULT_SHAPE, type DialogueTrainConfig } from './config.js';
-import type { GPTConfig } from '../transformer/index.js';
+import type { GPT, GPTConfig } from '../transformer/index.js';
 import { DemiHeads } from './demi-heads.js';
 import { dialogueFormat, encodeTrainingExamples, type EncodedExample, type DialogueFormat } from './format.js';
 import { DialogueTask } from './task.js';
@@ -54,7 +54,23 @@ export async function trainDialogue(config: DialogueTrainConfig, options: { resu
   writeFileSync(join(config.outDir, 'config.resolved.json'), `${JSON.stringify(config, null, 2)}\n`);
   const trainExamples = await examplesOf(config.data.train, config.data.maxContextTurns);
   const validExamples = await examplesOf(config.data.valid, config.data.maxContextTurns);
-  const tokenizer = await prepareTokenizer(config, trainExamples, Boolean(options.resume));
+  const { init, ...architecture } = config.model;
+  const initial = init ? await startFromCheckpoint(init, config) : null;
+  let built: ReturnType<typeof newDialogueModel>;
+  let tokenizer: Tokenizer;
+  try {
+    // A run that starts from a checkpoint reads text as the checkpoint does, unless told otherwise.
+    tokenizer = initial && !config.tokenizer.path ? initial.tokenizer : await prepareTokenizer(config, trainExamples, Boolean(options.resume));
+    if (initial && tokenizer.vocabSize > initial.model.config.vocabSize) {
+      throw new ConfigError(`tokenizer.path (${config.tokenizer.path}) has ${tokenizer.vocabSize} ids but model.init (${init}) only ${initial.model.config.vocabSize} embeddings`, {
+        hint: 'leave tokenizer.path out to use the checkpoint\'s own tokenizer',
+      });
+    }
+  } catch (error) {
+    initial?.model.dispose();
+    initial?.heads?.dispose();
+    throw error;
+  }
   const format = dialogueFormat(tokenizer);
   const maxResponseTokens = Math.floor(config.model.blockSize / 2);
   const encode = (examples: Example[]): EncodedExample[] =>
@@ -63,26 +79,8 @@ export async function trainDialogue(config: DialogueTrainConfig, options: { resu
   const valid = encode(validExamples);
   const unigramPpl = unigramPerplexity(train_, valid, tokenizer.vocabSize, format);
   log.info({ train: train_.length, valid: valid.length, vocab: tokenizer.vocabSize, unigramPpl }, 'dialogue examples encoded');
-
-  const { init, ...architecture } = config.model;
-  let built: ReturnType<typeof newDialogueModel>;
-  if (init) {
-    // One stream for what the checkpoint lacks: new position rows first, then a new critic.
-    const random = new SeededRandom(config.training.seed);
-    const loaded = await loadDialogueModel(init, { blockSize: architecture.blockSize, dropout: architecture.dropout, random });
-    try {
-      checkInitShape(init, architecture, loaded.config.model);
-    } catch (error) {
-      loaded.dispose();
-      throw error;
-    }
-    if (loaded.config.model.blockSize > architecture.blockSize) {
-      log.info({ init, checkpointBlockSize: loaded.config.model.blockSize, blockSize: architecture.blockSize }, 'training on a shorter window than the checkpoint\'s');
-    }
-    built = { model: loaded.model, heads: loaded.heads };
-    if (config.objective.lambda > 0 && !built.heads) {
-      built.heads = new DemiHeads(loaded.config.model.dModel, config.objective.projectionDim, random, criticHeadLevels(config.objective));
-    }
+  if (initial) {
+    built = { model: initial.model, heads: initial.heads };
   } else {
     built = newDialogueModel({ ...DEFAULT_SHAPE, ...architecture, vocabSize: tokenizer.vocabSize, layerNormEpsilon: 1e-5 }, config.objective, config.training.seed);
   }
@@ -107,6 +105,31 @@ export async function trainDialogue(config: DialogueTrainConfig, options: { resu
     built.model.dispose();
     built.heads?.dispose();
   }
+}
+
+/**
+ * The model a run with `model.init` starts from: the checkpoint's weights and tokenizer, adapted to the
+ * run (its window, its dropout, a critic if it trains one and the checkpoint has none).
+ */
+async function startFromCheckpoint(init: string, config: DialogueTrainConfig): Promise<{ model: GPT; heads: DemiHeads | null; tokenizer: Tokenizer }> {
+  const { blockSize, dropout } = config.model;
+  // One stream for what the checkpoint lacks: new position rows first, then a new critic.
+  const random = new SeededRandom(config.training.seed);
+  const loaded = await loadDialogueModel(init, { blockSize, dropout, random });
+  try {
+    checkInitShape(init, config.model, loaded.config.model);
+  } catch (error) {
+    loaded.dispose();
+    throw error;
+  }
+  if (loaded.config.model.blockSize > blockSize) {
+    log.info({ init, checkpointBlockSize: loaded.config.model.blockSize, blockSize }, 'training on a shorter window than the checkpoint\'s');
+  }
+  let heads = loaded.heads;
+  if (config.objective.lambda > 0 && !heads) {
+    heads = new DemiHeads(loaded.config.model.dModel, config.objective.projectionDim, random, criticHeadLevels(config.objective));
+  }
+  return { model: loaded.model, heads, tokenizer: loaded.tokenizer };
 }
 
 /**

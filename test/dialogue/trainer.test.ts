@@ -96,12 +96,13 @@ test('a second stage starts from the first stage\'s best checkpoint and trains o
   expect(JSON.parse(readFileSync(join(second, 'best', 'config.json'), 'utf8')).objective.lmTargets).toBe('dialogue');
 }, 120_000);
 
-test('a stage may train a longer window than its init checkpoint, with its own dropout; a different shape is refused', async () => {
+test('a stage may train a longer window than its init checkpoint, with its own dropout and the checkpoint\'s tokenizer; a different shape or a larger vocabulary is refused', async () => {
   const first = join(dir, 'stage1');
   if (!existsSync(join(first, 'best'))) expect(runToEnd(first, ['--steps', '30']).status).toBe(0);
   const init = ['--set', `model.init=${JSON.stringify(join(first, 'best'))}`];
   const longer = join(dir, 'longer');
-  const run = runToEnd(longer, [...init, '--set', 'model.blockSize=96', '--set', 'model.dropout=0', '--set', 'objective.lmTargets="dialogue"', '--set', 'training.learningRate=1e-6', '--steps', '4']);
+  // no tokenizer.path: the checkpoint's own tokenizer
+  const run = runToEnd(longer, [...init, '--set', 'tokenizer={}', '--set', 'model.blockSize=96', '--set', 'model.dropout=0', '--set', 'objective.lmTargets="dialogue"', '--set', 'training.learningRate=1e-6', '--steps', '4']);
   expect(run.stderr).not.toMatch(/Error/);
   expect(run.status).toBe(0);
   const config = JSON.parse(readFileSync(join(longer, 'best', 'config.json'), 'utf8'));
@@ -122,6 +123,12 @@ test('a stage may train a longer window than its init checkpoint, with its own d
   expect(Math.max(...drift.map(Math.abs))).toBeLessThan(1e-5);
   expect(rms(after.data.subarray(48 * 32))).toBeGreaterThan(0.01);
   expect(rms(after.data.subarray(48 * 32))).toBeLessThan(0.04);
+
+  expect(readFileSync(join(longer, 'best', 'tokenizer.model')).equals(readFileSync(join(first, 'best', 'tokenizer.model')))).toBe(true);
+
+  const wider = runToEnd(join(dir, 'wider'), [...init, '--set', 'tokenizer.path="models/default/tokenizer.model"', '--steps', '2']);
+  expect(wider.status).toBe(1);
+  expect(wider.stderr).toMatch(/tokenizer\.path \(models\/default\/tokenizer\.model\) has 8000 ids but model\.init \(.*\) only \d+ embeddings/);
 
   const conflict = runToEnd(join(dir, 'conflict'), [...init, '--set', 'model.nLayer=2', '--steps', '2']);
   expect(conflict.status).toBe(1);
