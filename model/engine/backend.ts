@@ -17,7 +17,7 @@ import { registerConvKernels } from './kernels/conv.js';
 import { registerElementwiseKernels, registerSharingKernels } from './kernels/elementwise.js';
 import { registerFusedKernels } from './kernels/fused.js';
 import { registerJsFallbackKernels } from './kernels/js-fallback.js';
-import { registerGatherKernel, registerSplitKernel, registerTransposeKernel } from './kernels/copies.js';
+import { nativeBlockCopier, registerConcatKernel, registerGatherKernel, registerSplitKernel, registerTransposeKernel, typedArrayBlockCopier } from './kernels/copies.js';
 import { BackendError } from '../errors.js';
 
 export const BACKEND_NAMES = ['tensorflow-gpu', 'tensorflow', 'native', 'wasm', 'cpu'] as const;
@@ -65,15 +65,18 @@ export function nativeHostFromEnvironment(): (typeof NATIVE_HOSTS)[number] {
 async function useWasmOrCpu(name: 'native' | 'wasm' | 'cpu', skipped: string[]): Promise<BackendInfo> {
   const host = name === 'cpu' || (name === 'native' && nativeHostFromEnvironment() === 'cpu') ? 'cpu' : 'wasm';
   if (!(await tf.setBackend(host))) throw new BackendError(`the TF.js ${host} backend failed to initialise`);
-  // SplitV and GatherV2 as block copies wherever the host's own are slow: wasm's, and the cpu backend's
-  // under the native kernels (its plain path stays stock TF.js, the reference the kernel tests compare with)
+  const loaded = name === 'native' ? loadNativeAddon() : null;
+  if (loaded && !loaded.addon) throw new BackendError(`native kernels unavailable: ${loaded.reason}`);
+  // SplitV, Concat and GatherV2 as block copies wherever the host's own are slow: wasm's, and the cpu
+  // backend's under the native kernels (its plain path stays stock TF.js, the reference the kernel tests
+  // compare with)
   if (host === 'wasm' || name === 'native') {
-    registerSplitKernel(host);
+    const copy = loaded?.addon ? nativeBlockCopier(loaded.addon) : typedArrayBlockCopier;
+    registerSplitKernel(host, copy);
+    registerConcatKernel(host, copy);
     registerGatherKernel(host);
   }
-  if (name === 'native') {
-    const loaded = loadNativeAddon();
-    if (!loaded.addon) throw new BackendError(`native kernels unavailable: ${loaded.reason}`);
+  if (loaded?.addon) {
     const native = loaded.addon;
     registerMatMulKernels(host, native);
     registerConvKernels(host, native);

@@ -79,6 +79,12 @@ describe('transpose, split and gather on the cpu host equal the stock kernels ex
     expect(on('cpu', () => tf.split(x, [2, -1, 1], 2))).toEqual(on('wasm', () => tf.split(x, [2, -1, 1], 2)));
   });
 
+  test('concat along the first, a middle and the last axis', () => {
+    const a = tf.tensor(rng.normalArray(2 * 3 * 4), [2, 3, 4]);
+    const b = tf.tensor(rng.normalArray(2 * 3 * 4), [2, 3, 4]);
+    for (const axis of [0, 1, 2]) expect(on('cpu', () => tf.concat([a, b, a], axis))).toEqual(on('wasm', () => tf.concat([a, b, a], axis)));
+  });
+
   test('gather rows and inner columns', () => {
     const x = tf.tensor(rng.normalArray(10 * 4 * 3), [10, 4, 3]);
     const rows = tf.tensor2d([[9, 0, 3], [3, 3, 1]], [2, 3], 'int32');

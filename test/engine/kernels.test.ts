@@ -41,6 +41,13 @@ function expectClose(fn: () => tf.Tensor | tf.Tensor[], reference?: () => tf.Ten
 
 afterEach(() => tf.setBackend(hostBackend));
 
+/** Exact equality of two runs' outputs, reported as a count (jest's diff of large arrays takes minutes). */
+function expectSame(actual: Float32Array[], expected: Float32Array[]) {
+  expect(actual.map((a) => a.length)).toEqual(expected.map((e) => e.length));
+  const differing = actual.map((a, k) => a.reduce((n, v, i) => n + (Object.is(v, expected[k][i]) ? 0 : 1), 0));
+  expect(differing).toEqual(actual.map(() => 0));
+}
+
 describe('matMul', () => {
   const cases: [number[], number[], boolean, boolean][] = [
     [[7, 5], [5, 3], false, false],
@@ -162,6 +169,32 @@ describe('dropout (counter-based mask)', () => {
     expect(Number.isNaN(y[1])).toBe(true);
     expect(() => dropout(x, 1, 1)).toThrow(/rate must be in \[0, 1\)/);
     expect(() => dropout(x, -0.1, 1)).toThrow(/rate must be in/);
+  });
+});
+
+describe('concat and split (block copies)', () => {
+  test.each([[[3, 5], [3, 2], 1], [[4, 3, 2], [1, 3, 2], 0], [[2, 3, 4], [2, 5, 4], 1], [[2, 3, 4], [2, 3, 1], 2], [[300, 256], [300, 512], 1]] as const)(
+    '%j with %j on axis %d, float32 and int32, with its gradient (a split)', (shapeA, shapeB, axis) => {
+      const a = rand([...shapeA]);
+      const b = rand([...shapeB]);
+      const empty = tf.zeros(shapeA.map((d, i) => (i === axis ? 0 : d)));
+      const ints = (t: tf.Tensor) => tf.cast(tf.mul(t, 1000), 'int32');
+      const both = () => [tf.concat([a, empty, b, a], axis), tf.concat([ints(a), ints(b)], axis)];
+      expectSame(run(hostBackend, both), run('cpu', both));
+      const w = rand([...shapeA.map((d, i) => (i === axis ? 2 * d + shapeB[i] : d))]);
+      expectClose(() => tf.grads((x: tf.Tensor, y: tf.Tensor) => tf.sum(tf.mul(tf.concat([x, y, x], axis), w)))([a, b]));
+      const c = tf.concat([a, b], axis);
+      const parts = () => tf.split(c, [shapeA[axis], shapeB[axis]], axis);
+      expectSame(run(hostBackend, parts), run('cpu', parts));
+    });
+
+  test('the native copy refuses a block outside its array', async () => {
+    const { loadNativeAddon } = await import('../../model/engine/native/addon.js');
+    const native = loadNativeAddon().addon!;
+    const src = new Float32Array(10);
+    const dst = new Float32Array(10);
+    expect(() => native.copyBlocks(src, 0, 4, dst, 0, 4, 3, 4)).toThrow(/outside its array/); // 0 + 2*4 + 4 > 10
+    expect(() => native.copyBlocks(src, 0, 3, dst, 0, 3, 3, 3)).not.toThrow();
   });
 });
 

@@ -1,9 +1,11 @@
 /**
- * Data-movement kernels as typed-array block copies, needing no native code:
+ * Data-movement kernels as block copies (memcpy in the native addon where it is loaded, typed-array
+ * copies otherwise):
  * - GatherV2 (the embedding lookup), on both hosts. The wasm backend's gather took 25-60 ms for 2048
  *   rows of a [8000, 256] table (2 MB), 2-5% of a reference GPT step; a row is one block copy.
- * - SplitV, on both hosts. The wasm backend slices each output with a general strided kernel, which
- *   made splitting a [2048, 768] attention projection cost ~40 ms; block copies run at memcpy speed.
+ * - SplitV and Concat, on both hosts. The wasm backend slices each output with a general strided
+ *   kernel, which made splitting a [2048, 768] attention projection cost ~40 ms, and joins a concat's
+ *   inputs in JS; its gradient (q, k, v back into one tensor) is a concat.
  * - Transpose, on the cpu host only (wasm has its own C++ transpose). The cpu backend computes the
  *   source index of every element through generic index arithmetic: 7 s per GPT-2-small-width step.
  *   An identity permutation shares the input, as wasm's does.
@@ -11,6 +13,7 @@
 import type { TensorInfo } from '@tensorflow/tfjs-core';
 import { tf } from '../tf.js';
 import { sizeOf } from './shapes.js';
+import type { NativeAddon } from '../native/addon.js';
 import { overrideKernel } from './register.js';
 
 export function registerGatherKernel(backendName: string): void {
@@ -43,7 +46,55 @@ export function registerGatherKernel(backendName: string): void {
   });
 }
 
-export function registerSplitKernel(backendName: string): void {
+/**
+ * Copies `count` blocks of `length` values, block r from src[srcStart + r srcStride] to
+ * dst[dstStart + r dstStride] (both arrays of the same 4-byte type).
+ */
+export type BlockCopier = (src: Float32Array | Int32Array, srcStart: number, srcStride: number,
+  dst: Float32Array | Int32Array, dstStart: number, dstStride: number, count: number, length: number) => void;
+
+export const typedArrayBlockCopier: BlockCopier = (src, srcStart, srcStride, dst, dstStart, dstStride, count, length) => {
+  for (let r = 0; r < count; r++) {
+    const from = srcStart + r * srcStride;
+    dst.set(src.subarray(from, from + length), dstStart + r * dstStride);
+  }
+};
+
+/** The native addon's memcpy loop (threaded for large copies); int32 data travels as a float view of its bytes. */
+export function nativeBlockCopier(native: NativeAddon): BlockCopier {
+  const floats = (a: Float32Array | Int32Array) => (a instanceof Float32Array ? a : new Float32Array(a.buffer, a.byteOffset, a.length));
+  return (src, srcStart, srcStride, dst, dstStart, dstStride, count, length) =>
+    native.copyBlocks(floats(src), srcStart, srcStride, floats(dst), dstStart, dstStride, count, length);
+}
+
+export function registerConcatKernel(backendName: string, copy: BlockCopier): void {
+  overrideKernel('Concat', backendName, (args, mem) => {
+    const all = Object.values(args.inputs) as TensorInfo[];
+    if (all.length === 0 || all.some((t) => t.dtype !== all[0].dtype || t.shape.length !== all[0].shape.length)) return null;
+    if (all[0].dtype !== 'float32' && all[0].dtype !== 'int32') return null;
+    const axis = tf.util.parseAxisParam(args.attrs.axis as number, all[0].shape)[0];
+    const parts = all.filter((t) => sizeOf(t.shape) > 0);
+    if (parts.length === 0) return null;
+    const outShape = [...parts[0].shape];
+    outShape[axis] = parts.reduce((sum, t) => sum + t.shape[axis], 0);
+    const outer = sizeOf(outShape.slice(0, axis));
+    const inner = sizeOf(outShape.slice(axis + 1));
+    if (parts.some((t) => sizeOf(t.shape.slice(0, axis)) !== outer || sizeOf(t.shape.slice(axis + 1)) !== inner)) return null;
+    const out = mem.alloc(outShape, parts[0].dtype);
+    const view = parts[0].dtype === 'float32' ? mem.f32 : mem.i32;
+    const dst = view(out);
+    const row = outShape[axis] * inner;
+    let offset = 0;
+    for (const part of parts) {
+      const block = part.shape[axis] * inner;
+      copy(view(part), 0, block, dst, offset, row, outer, block);
+      offset += block;
+    }
+    return out;
+  });
+}
+
+export function registerSplitKernel(backendName: string, copy: BlockCopier): void {
   overrideKernel('SplitV', backendName, (args, mem) => {
     const { x } = args.inputs as Record<string, TensorInfo>;
     if (x.dtype !== 'float32' && x.dtype !== 'int32') return null;
@@ -65,12 +116,8 @@ export function registerSplitKernel(backendName: string): void {
     const src = view(x);
     let offset = 0;
     outs.forEach((out, k) => {
-      const dst = view(out);
       const block = sizes[k] * inner;
-      for (let o = 0; o < outer; o++) {
-        const from = (o * dim + offset) * inner;
-        dst.set(src.subarray(from, from + block), o * block);
-      }
+      copy(src, offset * inner, dim * inner, view(out), 0, block, outer, block);
       offset += sizes[k];
     });
     return outs;

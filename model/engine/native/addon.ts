@@ -20,6 +20,8 @@ export interface NativeAddon {
   conv2dBackpropInput(dy: Float32Array, filter: Float32Array, dx: Float32Array, dims: Int32Array): void;
   conv2dBackpropFilter(x: Float32Array, dy: Float32Array, dw: Float32Array, dims: Int32Array): void;
   maxPoolGrad(dy: Float32Array, x: Float32Array, dx: Float32Array, dims: Int32Array): void;
+  copyBlocks(src: Float32Array, srcStart: number, srcStride: number, dst: Float32Array, dstStart: number, dstStride: number,
+    count: number, length: number): void;
   segmentSum(data: Float32Array, ids: Int32Array, out: Float32Array, rowSize: number): void;
   sparseSoftmaxCE(logits: Float32Array, labels: Int32Array, loss: Float32Array, rows: number, vocab: number): void;
   sparseSoftmaxCEGrad(logits: Float32Array, labels: Int32Array, dloss: Float32Array, dlogits: Float32Array, rows: number, vocab: number): void;

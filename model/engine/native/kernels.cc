@@ -480,6 +480,29 @@ napi_value MaxPoolGrad(napi_env env, napi_callback_info info) {
 
 // ---------------------------------------------------------------- gathers and segments
 
+// copyBlocks(src, srcStart, srcStride, dst, dstStart, dstStride, count, length): `count` blocks of `length`
+// values, block r from src[srcStart + r srcStride] to dst[dstStart + r dstStride]: the rows of a split or
+// a concat (any 4-byte type: the caller passes float views of int32 data).
+napi_value CopyBlocks(napi_env env, napi_callback_info info) {
+  Args a(env, info);
+  size_t srcLen = 0, dstLen = 0;
+  const float *src = a.f32(0, &srcLen);
+  int64_t srcStart = a.num(1), srcStride = a.num(2);
+  float *dst = a.f32(3, &dstLen);
+  int64_t dstStart = a.num(4), dstStride = a.num(5), count = a.num(6), length = a.num(7);
+  if (!a.ok) return nullptr;
+  if (count <= 0 || length <= 0) return undefined(env);
+  if (srcStart < 0 || dstStart < 0 || srcStride < 0 || dstStride < 0 ||
+      srcStart + (count - 1) * srcStride + length > (int64_t)srcLen || dstStart + (count - 1) * dstStride + length > (int64_t)dstLen) {
+    a.fail("copyBlocks: a block lies outside its array");
+    return nullptr;
+  }
+  parallelFor(count, count * length, [&](int64_t r0, int64_t r1) {
+    for (int64_t r = r0; r < r1; r++) std::memcpy(dst + dstStart + r * dstStride, src + srcStart + r * srcStride, sizeof(float) * length);
+  });
+  return undefined(env);
+}
+
 // segmentSum(data, ids, out, rowSize): out[ids[i]] += data[i]; ids outside [0, segments) are dropped.
 napi_value SegmentSum(napi_env env, napi_callback_info info) {
   Args a(env, info);
@@ -996,7 +1019,7 @@ NAPI_MODULE_INIT() {
   const Entry entries[] = {
       {"gemm", Gemm}, {"biasActivation", BiasActivation}, {"conv2d", Conv2D},
       {"conv2dBackpropInput", Conv2DBackpropInput}, {"conv2dBackpropFilter", Conv2DBackpropFilter},
-      {"maxPoolGrad", MaxPoolGrad}, {"segmentSum", SegmentSum}, {"sparseSoftmaxCE", SparseSoftmaxCE},
+      {"maxPoolGrad", MaxPoolGrad}, {"segmentSum", SegmentSum}, {"copyBlocks", CopyBlocks}, {"sparseSoftmaxCE", SparseSoftmaxCE},
       {"sparseSoftmaxCEGrad", SparseSoftmaxCEGrad}, {"softmax", Softmax}, {"causalSoftmax", CausalSoftmax},
       {"softmaxGrad", SoftmaxGrad}, {"gelu", Gelu}, {"dropout", Dropout}, {"geluGrad", GeluGrad}, {"layerNorm", LayerNorm},
       {"layerNormGrad", LayerNormGrad}, {"binary", Binary}, {"unary", Unary}, {"sum", Sum},
