@@ -47,7 +47,15 @@ async function prepareTokenizer(config: DialogueTrainConfig, train: Example[], r
 
 export async function trainDialogue(config: DialogueTrainConfig, options: { resume?: boolean; force?: boolean } = {}): Promise<TrainingResult & { unigramPpl: number }> {
   // Before any data is read or downloaded: a wrong --out or --resume should fail in a second.
-  prepareRunDirectory(config.outDir, { ...options, training: config.training });
+  const { release } = prepareRunDirectory(config.outDir, { ...options, training: config.training });
+  try {
+    return await trainInPreparedDirectory(config, options);
+  } finally {
+    release();
+  }
+}
+
+async function trainInPreparedDirectory(config: DialogueTrainConfig, options: { resume?: boolean }): Promise<TrainingResult & { unigramPpl: number }> {
   checkSourceFile(config.data.train, 'data.train.path');
   checkSourceFile(config.data.valid, 'data.valid.path');
   mkdirSync(config.outDir, { recursive: true });

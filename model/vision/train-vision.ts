@@ -31,7 +31,15 @@ export function visionModelConfig(config: VisionTrainConfig, channels: number): 
 
 export async function trainVision(config: VisionTrainConfig, options: { resume?: boolean; force?: boolean } = {}): Promise<TrainingResult> {
   // Before any image is read or downloaded (docs/ARCHITECTURE.md §5: nothing deletes a run).
-  prepareRunDirectory(config.outDir, { ...options, training: config.training });
+  const { release } = prepareRunDirectory(config.outDir, { ...options, training: config.training });
+  try {
+    return await trainInPreparedDirectory(config, options);
+  } finally {
+    release();
+  }
+}
+
+async function trainInPreparedDirectory(config: VisionTrainConfig, options: { resume?: boolean }): Promise<TrainingResult> {
   mkdirSync(config.outDir, { recursive: true });
   writeFileSync(join(config.outDir, 'config.resolved.json'), `${JSON.stringify(config, null, 2)}\n`);
   const size = architectureOf(config.encoder.architecture).inputSize;

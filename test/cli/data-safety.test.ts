@@ -128,6 +128,42 @@ describe('defect 5: a kill between the two renames of the checkpoint swap', () =
   }, 120_000);
 });
 
+describe('one training run per --out', () => {
+  test('a second command on a live run\'s --out stops, naming the holder; the live run ends normally', async () => {
+    const out = join(dir, 'live');
+    const child = spawn(process.execPath, ['bin/demi.mjs', 'train', 'dialogue', '--config', configFile, '--out', out, '--steps', '400'], { stdio: 'ignore', env: { ...process.env, DEMI_LOG_LEVEL: 'warn' } });
+    const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
+    const deadline = Date.now() + 60_000;
+    while (!existsSync(join(out, 'last')) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
+    expect(existsSync(`${out}.lock`)).toBe(true);
+    for (const flags of [['--resume'], ['--force'], []]) {
+      const second = train(out, flags);
+      expect(second.status).toBe(1);
+      expect(oneLine(second.stderr)).toEqual([expect.stringMatching(new RegExp(`^demi: .*live is in use by another training run \\(pid ${child.pid} on .*\\); wait for it to finish`))]);
+    }
+    expect(existsSync(out)).toBe(true); // --force did not move the live run aside
+    expect(await exited).toBe(0);
+    expect(existsSync(`${out}.lock`)).toBe(false);
+  }, 120_000);
+
+  test('a lock left by a killed run is taken over; an unreadable one too', async () => {
+    const { lockRunDirectory } = await import('../../model/training/index.js');
+    const out = join(dir, 'stale');
+    const gone = spawnSync(process.execPath, ['-e', '0']).pid;
+    writeFileSync(`${out}.lock`, JSON.stringify({ pid: gone, host: (await import('node:os')).hostname(), since: '2026-01-01T00:00:00Z' }));
+    const release = lockRunDirectory(out);
+    expect(JSON.parse(readFileSync(`${out}.lock`, 'utf8')).pid).toBe(process.pid);
+    expect(() => lockRunDirectory(out)).toThrow(/is in use by another training run \(pid \d+ on /);
+    release();
+    expect(existsSync(`${out}.lock`)).toBe(false);
+    writeFileSync(`${out}.lock`, '{"pid": 12');
+    lockRunDirectory(out)();
+    // a holder on another host cannot be checked, so it is respected
+    writeFileSync(`${out}.lock`, JSON.stringify({ pid: 1, host: 'some-other-host', since: '2026-01-01T00:00:00Z' }));
+    expect(() => lockRunDirectory(out)).toThrow(/pid 1 on some-other-host/);
+  });
+});
+
 describe('defect 8: set-up mistakes are one line naming the file and field', () => {
   test('--resume into an empty directory fails before any data is read', () => {
     const res = train(join(dir, 'empty'), ['--resume', '--set', 'data.train.path="/nonexistent/train.jsonl"']);

@@ -181,10 +181,10 @@ describe('concat and split (block copies)', () => {
       const ints = (t: tf.Tensor) => tf.cast(tf.mul(t, 1000), 'int32');
       const both = () => [tf.concat([a, empty, b, a], axis), tf.concat([ints(a), ints(b)], axis)];
       expectSame(run(hostBackend, both), run('cpu', both));
-      const w = rand([...shapeA.map((d, i) => (i === axis ? 2 * d + shapeB[i] : d))]);
+      const w = rand([...shapeA.map((d, i) => (i === axis ? 2 * d + shapeB[i]! : d))]);
       expectClose(() => tf.grads((x: tf.Tensor, y: tf.Tensor) => tf.sum(tf.mul(tf.concat([x, y, x], axis), w)))([a, b]));
       const c = tf.concat([a, b], axis);
-      const parts = () => tf.split(c, [shapeA[axis], shapeB[axis]], axis);
+      const parts = () => tf.split(c, [shapeA[axis]!, shapeB[axis]!], axis);
       expectSame(run(hostBackend, parts), run('cpu', parts));
     });
 
