@@ -17,7 +17,9 @@
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
-import { demiCommand as demi, median, readLog, recordedCommand, restartFlags, runTimed as run, seedCell as cell } from './comparison-runs.mjs';
+import {
+  demiCommand as demi, median, pairedDifferences, readLog, recordedCommand, restartFlags, runTimed as run, seedCell as cell, SPREAD_FACTOR, spreadVerdict,
+} from './comparison-runs.mjs';
 
 const { values } = parseArgs({
   options: {
@@ -35,10 +37,10 @@ const { values } = parseArgs({
 });
 
 const VARIANTS = [
-  { name: 'mle', label: 'MLE (lambda = 0)', set: ['objective.lambda=0'] },
-  { name: 'infonce', label: 'InfoNCE (M = 1)', set: ['objective.levels=1'] },
-  { name: 'demi-2', label: 'DEMI (M = 2)', set: ['objective.levels=2'] },
-  { name: 'demi-4', label: 'DEMI (M = 4)', set: ['objective.levels=4'] },
+  { name: 'mle', label: 'MLE (lambda = 0)', short: 'MLE', set: ['objective.lambda=0'] },
+  { name: 'infonce', label: 'InfoNCE (M = 1)', short: 'InfoNCE', set: ['objective.levels=1'] },
+  { name: 'demi-2', label: 'DEMI (M = 2)', short: 'DEMI-2', set: ['objective.levels=2'] },
+  { name: 'demi-4', label: 'DEMI (M = 4)', short: 'DEMI-4', set: ['objective.levels=4'] },
 ];
 
 function quoteSet(assignment) {
@@ -155,6 +157,41 @@ const encoderTable = [
     return `| ${variant.label} | ${column(runs, (r) => retrievalOf(r, 'critic', 10)?.hitsAt1, 3)} | ${column(runs, (r) => retrievalOf(r, 'critic', 100)?.hitsAt1, 3)} | ${column(runs, (r) => lmRetrievalOf(r, 10)?.hitsAt1, 3)} | ${column(runs, (r) => lmRetrievalOf(r, 100)?.hitsAt1, 3)} | ${column(runs, (r) => probeOf(r, 'act', 'hidden')?.accuracy, 3)} | ${column(runs, (r) => probeOf(r, 'act', 'critic')?.accuracy, 3)} | ${column(runs, (r) => probeOf(r, 'emotion', 'hidden')?.macroF1, 3)} | ${terms} |`;
   }),
 ];
+// Paired by seed (a seed fixes the initialisation and the batch order, whatever the objective): each
+// cell is the mean +- sample std of the per-seed differences, '*' when larger than its spread.
+const PAIRS = [['infonce', 'mle'], ['demi-2', 'mle'], ['demi-2', 'infonce'], ['demi-4', 'infonce'], ['demi-4', 'demi-2']];
+const DIFFERENCE_COLUMNS = [
+  { label: 'test ppl', digits: 2, pick: (r) => r.test.perplexity },
+  { label: 'BLEU', digits: 2, pick: (r) => r.test.bleu },
+  { label: 'F1', digits: 4, pick: (r) => r.test.f1 },
+  { label: 'distinct-2', digits: 4, pick: (r) => r.test.distinct2 },
+  { label: 'avg length', digits: 2, pick: (r) => r.test.averageLength },
+  { label: 'critic hits@1, K = 10', digits: 3, pick: (r) => retrievalOf(r, 'critic', 10)?.hitsAt1 },
+  { label: 'critic hits@1, K = 100', digits: 3, pick: (r) => retrievalOf(r, 'critic', 100)?.hitsAt1 },
+  { label: 'act probe acc (hidden)', digits: 3, pick: (r) => probeOf(r, 'act', 'hidden')?.accuracy },
+  { label: 'emotion probe macro-F1 (hidden)', digits: 3, pick: (r) => probeOf(r, 'emotion', 'hidden')?.macroF1 },
+];
+const labelOf = (name) => VARIANTS.find((v) => v.name === name).short;
+const runOf = (name) => (seed) => results.find((r) => r.variant === name && r.seed === seed);
+const differenceRows = PAIRS.flatMap(([a, b]) => {
+  const paired = seeds.filter((s) => runOf(a)(s) && runOf(b)(s));
+  if (paired.length < 2) return [];
+  const cells = DIFFERENCE_COLUMNS.map(({ digits, pick }) => {
+    const verdict = spreadVerdict(pairedDifferences(paired, runOf(a), runOf(b), pick));
+    if (!verdict) return '-';
+    return `${verdict.mean >= 0 ? '+' : ''}${verdict.mean.toFixed(digits)} +- ${verdict.std.toFixed(digits)}${verdict.larger ? ' *' : ''}`;
+  });
+  return [`| ${labelOf(a)} - ${labelOf(b)} | ${paired.join(', ')} | ${cells.join(' | ')} |`];
+});
+const differenceTable = differenceRows.length === 0 ? [] : [
+  '',
+  `Paired differences by seed, mean +- sample std of the per-seed differences; '*' marks a difference larger than its spread (|mean| > ${SPREAD_FACTOR} x std: a rough screen, not a significance test); cells without '*' show no difference.`,
+  '',
+  `| difference | seeds | ${DIFFERENCE_COLUMNS.map((c) => c.label).join(' | ')} |`,
+  `|---|---|${DIFFERENCE_COLUMNS.map(() => '---|').join('')}`,
+  ...differenceRows,
+];
+
 const config = JSON.parse(readFileSync(values.config, 'utf8'));
 const anyRun = results[0];
 const majority = anyRun ? probeOf(anyRun, 'act', 'hidden')?.majority : undefined;
@@ -168,6 +205,6 @@ const header = anyRun ? [
 const encoderHeader = ['', `Encoder (demi evaluate-encoder, test split): hits@1 among K candidates drawn from the test responses, critic over 1000 examples, LM over 100 of them;`
   + ` linear probes of the response's act / emotion from the context, trained on 10000 training examples${majority ? ` (act majority class '${majority.label}': accuracy ${majority.accuracy.toFixed(3)})` : ''}.`, ''];
 const commands = ['', 'Commands (as run by scripts/compare-dialogue.mjs, seed 1; DATA_PATH is the local copy of the corpus given as --data-path):', '', '```', ...results.filter((r) => r.seed === seeds[0]).flatMap((r) => r.commands), '```', ''];
-writeFileSync(join(out, 'results.md'), [...header, ...generationTable, ...encoderHeader, ...encoderTable, ...commands].join('\n'));
+writeFileSync(join(out, 'results.md'), [...header, ...generationTable, ...encoderHeader, ...encoderTable, ...differenceTable, ...commands].join('\n'));
 writeFileSync(join(out, 'results.json'), `${JSON.stringify(results, null, 2)}\n`);
-console.log([...header, ...generationTable, ...encoderHeader, ...encoderTable].join('\n'));
+console.log([...header, ...generationTable, ...encoderHeader, ...encoderTable, ...differenceTable].join('\n'));

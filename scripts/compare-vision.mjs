@@ -21,7 +21,7 @@ import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import {
-  demiCommand as demi, finite, mean, median, readLog, recordedCommand, restartFlags, runTimed, sampleStd as std, seedCell as cell,
+  demiCommand as demi, median, pairedDifferences, readLog, recordedCommand, restartFlags, runTimed, seedCell as cell, SPREAD_FACTOR, spreadVerdict,
 } from './comparison-runs.mjs';
 
 const { values } = parseArgs({
@@ -162,11 +162,7 @@ const columns = FEATURES.flatMap((f) => CLASSIFIERS.map((c) => ({ f, c, label: `
 // Paired differences DEMI - InfoNCE over the seeds both methods finished.
 const pairedSeeds = seeds.filter((s) => results.some((r) => r.method === 'infonce' && r.seed === s) && results.some((r) => r.method === 'demi' && r.seed === s));
 const runOf = (name, seed) => results.find((r) => r.method === name && r.seed === seed);
-const diffs = (pick) => finite(pairedSeeds.map((s) => {
-  const a = pick(runOf('demi', s));
-  const b = pick(runOf('infonce', s));
-  return a === null || b === null || a === undefined || b === undefined ? null : a - b;
-}));
+const diffs = (pick) => pairedDifferences(pairedSeeds, (s) => runOf('demi', s), (s) => runOf('infonce', s), pick);
 
 const accuracyTable = [
   `| method | seeds | ${columns.map((c) => c.label).join(' | ')} | validation quick probe (linear on Y) |`,
@@ -175,19 +171,16 @@ const accuracyTable = [
   ...(pairedSeeds.length > 0 ? [`| DEMI - InfoNCE (paired by seed) | ${pairedSeeds.join(', ')} | ${columns.map(({ f, c }) => cell(diffs((r) => acc(r, f, c)), 1, true)).join(' | ')} | ${cell(diffs((r) => pct(r.validation.quickProbe)), 1, true)} |`] : []),
 ];
 
-// The rule, stated in the output: a difference counts as larger than its spread when |mean| > 2 x the
-// sample std of the per-seed paired differences. It is a rough screen, not a significance test (with
-// 3 seeds a two-sided 95% paired t-test would need |mean| > 2.48 std).
-const K = 2;
+// The rule (comparison-runs.mjs, SPREAD_FACTOR), stated in the output.
+const K = SPREAD_FACTOR;
 function verdicts() {
   if (pairedSeeds.length === 0) return ['No seed has both methods finished, so there is no paired difference yet.'];
   if (pairedSeeds.length < 2) return [`Only ${pairedSeeds.length} seed has both methods finished, so the paired differences have no spread yet and no difference is called larger than it.`];
   const parts = [...columns, { f: 'quick', c: null, label: 'validation quick probe' }].map(({ f, c, label }) => {
     const d = f === 'quick' ? diffs((r) => pct(r.validation.quickProbe)) : diffs((r) => acc(r, f, c));
-    if (d.length < 2) return { text: `${label}: fewer than 2 paired seeds`, larger: false };
-    const m = mean(d);
-    const s = std(d);
-    const larger = Math.abs(m) > K * s;
+    const verdict = spreadVerdict(d);
+    if (!verdict) return { text: `${label}: fewer than 2 paired seeds`, larger: false };
+    const { mean: m, std: s, larger } = verdict;
     return { text: `${label} ${m >= 0 ? '+' : ''}${m.toFixed(1)} vs ${K} x ${s.toFixed(1)} = ${(K * s).toFixed(1)}: ${larger ? `larger than its spread (${m > 0 ? 'DEMI' : 'InfoNCE'} ahead)` : 'not larger than its spread'}`, larger };
   });
   const larger = parts.filter((p) => p.larger).length;

@@ -74,3 +74,30 @@ export function seedCell(xs, digits, sign = false) {
   const f = (x) => `${sign && x >= 0 ? '+' : ''}${x.toFixed(digits)}`;
   return kept.length === 1 ? f(kept[0]) : `${f(mean(kept))} +- ${sampleStd(kept).toFixed(digits)}`;
 }
+
+/**
+ * The comparisons' rule for "larger than its spread": |mean| > SPREAD_FACTOR x the sample std of the
+ * per-seed paired differences. A rough screen, not a significance test (with 3 seeds a two-sided 95%
+ * paired t-test would need |mean| > 2.48 std).
+ */
+export const SPREAD_FACTOR = 2;
+
+/** a - b for each seed where both runs exist and `pick` gives a number for both. */
+export function pairedDifferences(seeds, runOfA, runOfB, pick) {
+  return finite(seeds.map((s) => {
+    const a = runOfA(s);
+    const b = runOfB(s);
+    if (!a || !b) return null;
+    const x = pick(a);
+    const y = pick(b);
+    return x === null || y === null || x === undefined || y === undefined ? null : x - y;
+  }));
+}
+
+/** Mean, sample std and whether the mean is larger than its spread; null below 2 differences. */
+export function spreadVerdict(differences) {
+  if (differences.length < 2) return null;
+  const m = mean(differences);
+  const s = sampleStd(differences);
+  return { mean: m, std: s, larger: Math.abs(m) > SPREAD_FACTOR * s };
+}
