@@ -177,9 +177,9 @@ const differenceRows = PAIRS.flatMap(([a, b]) => {
   const paired = seeds.filter((s) => runOf(a)(s) && runOf(b)(s));
   if (paired.length < 2) return [];
   const cells = DIFFERENCE_COLUMNS.map(({ digits, pick }) => {
-    const verdict = spreadVerdict(pairedDifferences(paired, runOf(a), runOf(b), pick));
-    if (!verdict) return '-';
-    return `${verdict.mean >= 0 ? '+' : ''}${verdict.mean.toFixed(digits)} +- ${verdict.std.toFixed(digits)}${verdict.larger ? ' *' : ''}`;
+    const differences = pairedDifferences(paired, runOf(a), runOf(b), pick);
+    const verdict = spreadVerdict(differences);
+    return verdict ? `${cell(differences, digits, true)}${verdict.larger ? ' *' : ''}` : '-';
   });
   return [`| ${labelOf(a)} - ${labelOf(b)} | ${paired.join(', ')} | ${cells.join(' | ')} |`];
 });

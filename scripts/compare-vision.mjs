@@ -172,7 +172,6 @@ const accuracyTable = [
 ];
 
 // The rule (comparison-runs.mjs, SPREAD_FACTOR), stated in the output.
-const K = SPREAD_FACTOR;
 function verdicts() {
   if (pairedSeeds.length === 0) return ['No seed has both methods finished, so there is no paired difference yet.'];
   if (pairedSeeds.length < 2) return [`Only ${pairedSeeds.length} seed has both methods finished, so the paired differences have no spread yet and no difference is called larger than it.`];
@@ -181,11 +180,11 @@ function verdicts() {
     const verdict = spreadVerdict(d);
     if (!verdict) return { text: `${label}: fewer than 2 paired seeds`, larger: false };
     const { mean: m, std: s, larger } = verdict;
-    return { text: `${label} ${m >= 0 ? '+' : ''}${m.toFixed(1)} vs ${K} x ${s.toFixed(1)} = ${(K * s).toFixed(1)}: ${larger ? `larger than its spread (${m > 0 ? 'DEMI' : 'InfoNCE'} ahead)` : 'not larger than its spread'}`, larger };
+    return { text: `${label} ${m >= 0 ? '+' : ''}${m.toFixed(1)} vs ${SPREAD_FACTOR} x ${s.toFixed(1)} = ${(SPREAD_FACTOR * s).toFixed(1)}: ${larger ? `larger than its spread (${m > 0 ? 'DEMI' : 'InfoNCE'} ahead)` : 'not larger than its spread'}`, larger };
   });
   const larger = parts.filter((p) => p.larger).length;
   return [`${larger === 0 ? 'None' : larger} of the ${parts.length} DEMI - InfoNCE differences ${larger === 1 ? 'is' : 'are'} larger than ${larger === 1 ? 'its' : 'their'} spread. `
-    + `Rule: a difference counts as larger than its spread when |mean| > ${K} x the sample std of the ${pairedSeeds.length} per-seed paired differences`
+    + `Rule: a difference counts as larger than its spread when |mean| > ${SPREAD_FACTOR} x the sample std of the ${pairedSeeds.length} per-seed paired differences`
     + ' (a rough screen, not a significance test). '
     + `${parts.map((p) => p.text).join('; ')}.`];
 }

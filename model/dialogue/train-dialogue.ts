@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { episodesToExamples, type Example, type Episode, loadDailyDialog, loadTopicalChat, loadWizardOfWikipedia, readJsonl } from '../../data/dialogue/index.js';
 import { loadTokenizer, trainSentencePiece, writeSentencePieceCorpus, type Tokenizer } from '../../data/tokenizer/index.js';
 import { log, SeededRandom, ConfigError } from '../../core/index.js';
-import { prepareRunDirectory, train, type TrainingResult } from '../training/index.js';
+import { train, withRunDirectory, type TrainingResult } from '../training/index.js';
 import { CHECKPOINT_FORMAT, criticHeadLevels, loadDialogueModel, newDialogueModel, tokenizerFileEntry, type DialogueModelConfig } from './checkpoint.js';
 import { DEFAULT_SHAPE, type DialogueTrainConfig } from './config.js';
 import type { GPT, GPTConfig } from '../transformer/index.js';
@@ -47,12 +47,7 @@ async function prepareTokenizer(config: DialogueTrainConfig, train: Example[], r
 
 export async function trainDialogue(config: DialogueTrainConfig, options: { resume?: boolean; force?: boolean } = {}): Promise<TrainingResult & { unigramPpl: number }> {
   // Before any data is read or downloaded: a wrong --out or --resume should fail in a second.
-  const { release } = prepareRunDirectory(config.outDir, { ...options, training: config.training });
-  try {
-    return await trainInPreparedDirectory(config, options);
-  } finally {
-    release();
-  }
+  return withRunDirectory(config.outDir, { ...options, training: config.training }, () => trainInPreparedDirectory(config, options));
 }
 
 async function trainInPreparedDirectory(config: DialogueTrainConfig, options: { resume?: boolean }): Promise<TrainingResult & { unigramPpl: number }> {
@@ -64,7 +59,6 @@ async function trainInPreparedDirectory(config: DialogueTrainConfig, options: { 
   const validExamples = await examplesOf(config.data.valid, config.data.maxContextTurns);
   const { init, ...architecture } = config.model;
   const initial = init ? await startFromCheckpoint(init, config) : null;
-  let built: ReturnType<typeof newDialogueModel>;
   let tokenizer: Tokenizer;
   try {
     // A run that starts from a checkpoint reads text as the checkpoint does, unless told otherwise.
@@ -87,11 +81,9 @@ async function trainInPreparedDirectory(config: DialogueTrainConfig, options: { 
   const valid = encode(validExamples);
   const unigramPpl = unigramPerplexity(train_, valid, tokenizer.vocabSize, format);
   log.info({ train: train_.length, valid: valid.length, vocab: tokenizer.vocabSize, unigramPpl }, 'dialogue examples encoded');
-  if (initial) {
-    built = { model: initial.model, heads: initial.heads };
-  } else {
-    built = newDialogueModel({ ...DEFAULT_SHAPE, ...architecture, vocabSize: tokenizer.vocabSize, layerNormEpsilon: 1e-5 }, config.objective, config.training.seed);
-  }
+  const built = initial
+    ? { model: initial.model, heads: initial.heads }
+    : newDialogueModel({ ...DEFAULT_SHAPE, ...architecture, vocabSize: tokenizer.vocabSize, layerNormEpsilon: 1e-5 }, config.objective, config.training.seed);
   const modelConfig: DialogueModelConfig = {
     format: CHECKPOINT_FORMAT, version: 1, model: built.model.config, objective: config.objective,
     tokenizer: { file: tokenizerFileEntry(tokenizer)[0] }, maxResponseTokens,

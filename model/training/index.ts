@@ -5,5 +5,5 @@ export {
   writeCheckpoint, readCheckpoint, isCheckpoint, checkArrays, CONFIG_FILE, WEIGHTS_FILE, TRAIN_STATE_FILE, TRAIN_TENSORS_FILE,
   type Checkpoint, type CheckpointToWrite, type NamedArrays,
 } from './checkpoint.js';
-export { lockRunDirectory, prepareRunDirectory, recoverCheckpoints, type RunDirectoryOptions } from './run-directory.js';
+export { lockRunDirectory, prepareRunDirectory, recoverCheckpoints, withRunDirectory, type RunDirectoryOptions } from './run-directory.js';
 export { CheckpointError } from '../errors.js';

@@ -130,6 +130,16 @@ export function prepareRunDirectory(outDir: string, options: RunDirectoryOptions
   }
 }
 
+/** Runs `work` with `outDir` prepared (prepareRunDirectory) and releases the directory's lock when it ends, however it ends. */
+export async function withRunDirectory<T>(outDir: string, options: RunDirectoryOptions, work: () => Promise<T>): Promise<T> {
+  const { release } = prepareRunDirectory(outDir, options);
+  try {
+    return await work();
+  } finally {
+    release();
+  }
+}
+
 function checkRunDirectory(outDir: string, options: RunDirectoryOptions): { movedTo?: string } {
   if (existsSync(outDir)) recoverCheckpoints(outDir);
   const lastDir = join(outDir, 'last');

@@ -7,7 +7,7 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { log } from '../../core/index.js';
 import { sliceImageSet, subsetImageSet } from '../../data/vision/index.js';
-import { prepareRunDirectory, train, type TrainingResult } from '../training/index.js';
+import { train, withRunDirectory, type TrainingResult } from '../training/index.js';
 import { resolveAugment, resolveObjective, type VisionTrainConfig } from './config.js';
 import { loadVisionDataset, seededSubset } from './inputs.js';
 import { architectureOf } from './encoder.js';
@@ -31,12 +31,7 @@ export function visionModelConfig(config: VisionTrainConfig, channels: number): 
 
 export async function trainVision(config: VisionTrainConfig, options: { resume?: boolean; force?: boolean } = {}): Promise<TrainingResult> {
   // Before any image is read or downloaded (docs/ARCHITECTURE.md §5: nothing deletes a run).
-  const { release } = prepareRunDirectory(config.outDir, { ...options, training: config.training });
-  try {
-    return await trainInPreparedDirectory(config, options);
-  } finally {
-    release();
-  }
+  return withRunDirectory(config.outDir, { ...options, training: config.training }, () => trainInPreparedDirectory(config, options));
 }
 
 async function trainInPreparedDirectory(config: VisionTrainConfig, options: { resume?: boolean }): Promise<TrainingResult> {
