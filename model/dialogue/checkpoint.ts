@@ -10,7 +10,7 @@ import { loadTokenizer, type Tokenizer } from '../../data/tokenizer/index.js';
 import { describeIssues, SeededRandom } from '../../core/index.js';
 import { GPT, GPTConfigSchema, parameterShapes, type GPTConfig } from '../transformer/index.js';
 import { readCheckpoint, checkArrays, CheckpointError, CONFIG_FILE, WEIGHTS_FILE, type NamedArrays } from '../training/index.js';
-import { objectiveSchema } from './config.js';
+import { objectiveSchema, type NewPositionInit } from './config.js';
 import { DemiHeads, F_PROJECTION, G_PROJECTION, criticProjections } from './demi-heads.js';
 import { dialogueFormat, type DialogueFormat } from './format.js';
 import type { DemiObjectiveConfig } from './objective.js';
@@ -157,15 +157,42 @@ export async function readDialogueCheckpoint(dir: string): Promise<DialogueCheck
  */
 export interface InitOverrides {
   /**
-   * A longer context than the checkpoint's: its position table grows, the new rows drawn as GPT-2
-   * draws its own (N(0, 0.02)) from `random`, the trained rows kept. A shorter one leaves the table as
-   * it is (the positions past it go unused).
+   * A longer context than the checkpoint's: its position table grows (the trained rows kept, the new
+   * ones set by `newPositions`). A shorter one leaves the table as it is (the positions past it go unused).
    */
   blockSize?: number;
+  /** How the grown rows start; 'normal' when absent (NEW_POSITION_INITS in config.ts). */
+  newPositions?: NewPositionInit;
   /** Dropout is a training choice, not part of the network: the run's applies. */
   dropout?: number;
-  /** Draws the new position rows; needed when `blockSize` grows the table. */
+  /** Draws the new position rows when `newPositions` is 'normal' and `blockSize` grows the table. */
   random?: SeededRandom;
+}
+
+/** The grown position table, [rows, dModel], from the trained one, [trained, dModel]. */
+export function growPositionTable(trainedTable: Float32Array, trained: number, rows: number, dModel: number,
+  how: NewPositionInit, random?: SeededRandom): Float32Array {
+  const table = new Float32Array(rows * dModel);
+  if (how === 'interpolate') {
+    for (let p = 0; p < rows; p++) {
+      const at = rows === 1 ? 0 : p * (trained - 1) / (rows - 1);
+      const below = Math.floor(at);
+      const above = Math.min(below + 1, trained - 1);
+      const w = at - below;
+      for (let d = 0; d < dModel; d++) {
+        table[p * dModel + d] = (1 - w) * trainedTable[below * dModel + d] + w * trainedTable[above * dModel + d];
+      }
+    }
+    return table;
+  }
+  table.set(trainedTable.subarray(0, trained * dModel));
+  if (how === 'tile') {
+    for (let p = trained; p < rows; p++) table.copyWithin(p * dModel, (p % trained) * dModel, (p % trained + 1) * dModel);
+  } else {
+    if (!random) throw new CheckpointError('growing the position table with new N(0, 0.02) rows needs a SeededRandom');
+    table.set(random.normalArray((rows - trained) * dModel, 0.02), trained * dModel);
+  }
+  return table;
 }
 
 export async function loadDialogueModel(dir: string, overrides: InitOverrides = {}): Promise<LoadedDialogueModel> {
@@ -173,12 +200,9 @@ export async function loadDialogueModel(dir: string, overrides: InitOverrides = 
   let config = stored;
   if (overrides.dropout !== undefined) config = { ...config, model: { ...config.model, dropout: overrides.dropout } };
   if (overrides.blockSize !== undefined && overrides.blockSize > config.model.blockSize) {
-    if (!overrides.random) throw new CheckpointError('growing the position table needs a SeededRandom for its new rows');
     const { blockSize: trained, dModel } = config.model;
-    const positions = new Float32Array(overrides.blockSize * dModel);
-    positions.set(weights.get('transformer.wpe.weight')!);
-    positions.set(overrides.random.normalArray((overrides.blockSize - trained) * dModel, 0.02), trained * dModel);
-    weights.set('transformer.wpe.weight', positions);
+    weights.set('transformer.wpe.weight', growPositionTable(weights.get('transformer.wpe.weight')!, trained,
+      overrides.blockSize, dModel, overrides.newPositions ?? 'normal', overrides.random));
     config = { ...config, model: { ...config.model, blockSize: overrides.blockSize } };
   }
   const model = new GPT(config.model, weights);

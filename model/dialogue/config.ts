@@ -6,6 +6,17 @@ import { z } from 'zod';
 import { loadConfig } from '../../core/index.js';
 import { trainingConfigSchema } from '../training/index.js';
 
+/**
+ * Ways to start the rows a longer window adds to a learned position table. 'normal' draws them as GPT-2
+ * draws its own (N(0, 0.02)): the model meets positions it has never seen, and the responses of long
+ * dialogues sit there. 'tile' repeats the trained rows (row p = row p mod trained), as Longformer
+ * extended RoBERTa's table. 'interpolate' stretches them (row p = the trained table read at
+ * p * (trained - 1) / (new - 1), linearly): every position looks like one the model knows, at half the
+ * resolution when the window doubles. Which serves a model best is measured (docs/ARCHITECTURE.md §5).
+ */
+export const NEW_POSITION_INITS = ['normal', 'tile', 'interpolate'] as const;
+export type NewPositionInit = typeof NEW_POSITION_INITS[number];
+
 const sourceSchema = (defaultSplit: string, defaultMaxExamples?: number) => z.object({
   corpus: z.enum(['dailydialog', 'jsonl', 'wizard-of-wikipedia', 'topical-chat']).default('dailydialog'),
   /** Local file; without it the corpus is downloaded (checksum-verified) into the cache. */
@@ -68,6 +79,8 @@ export const DialogueTrainConfigSchema = z.object({
   model: z.object({
     /** The training window; with `init`, a longer one than the checkpoint's grows its position table. */
     blockSize: z.number().int().positive().default(128),
+    /** With `init` and a longer window: how the grown position rows start (NEW_POSITION_INITS). */
+    newPositions: z.enum(NEW_POSITION_INITS).default('normal'),
     /** The network's shape: DEFAULT_SHAPE when absent; with `init` it is the checkpoint's, and a value that differs is an error. */
     nLayer: z.number().int().positive().optional(),
     nHead: z.number().int().positive().optional(),

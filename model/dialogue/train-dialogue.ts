@@ -112,10 +112,10 @@ async function trainInPreparedDirectory(config: DialogueTrainConfig, options: { 
  * run (its window, its dropout, a critic if it trains one and the checkpoint has none).
  */
 async function startFromCheckpoint(init: string, config: DialogueTrainConfig): Promise<{ model: GPT; heads: DemiHeads | null; tokenizer: Tokenizer }> {
-  const { blockSize, dropout } = config.model;
+  const { blockSize, dropout, newPositions } = config.model;
   // One stream for what the checkpoint lacks: new position rows first, then a new critic.
   const random = new SeededRandom(config.training.seed);
-  const loaded = await loadDialogueModel(init, { blockSize, dropout, random });
+  const loaded = await loadDialogueModel(init, { blockSize, dropout, newPositions, random });
   try {
     checkInitShape(init, config.model, loaded.config.model);
   } catch (error) {

@@ -9,10 +9,11 @@ import { join } from 'node:path';
 import { selectBackend, variableArrays } from '../../model/engine/index.js';
 import { CheckpointError, readCheckpoint, writeCheckpoint, type NamedArrays } from '../../model/training/index.js';
 import {
-  CHECKPOINT_FORMAT, loadDialogueModel, newDialogueModel, reply, tokenizerFileEntry, RerankError, type DialogueModelConfig,
+  CHECKPOINT_FORMAT, growPositionTable, loadDialogueModel, newDialogueModel, reply, tokenizerFileEntry, RerankError, type DialogueModelConfig,
 } from '../../model/dialogue/index.js';
 import { writeToyCorpus } from '../helpers/toy-dialogues.js';
 import { toyTokenizer } from '../helpers/toy-tokenizer.js';
+import { SeededRandom } from '../../core/index.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'demi-ckpt-'));
 let config: DialogueModelConfig;
@@ -121,4 +122,18 @@ test('per-level critic heads are saved, required and loaded; the whole response 
   const missing = new Map(perLevel);
   missing.delete('demi.g_proj.level1.weight');
   await expect(loadDialogueModel(write('per-level-missing', missing))).rejects.toThrow(/demi\.g_proj\.level1\.weight/);
+});
+
+test('a grown position table keeps, tiles or interpolates the trained rows, or draws new ones', () => {
+  // 3 trained rows of width 2: row p = [p, 10 p]
+  const trained = Float32Array.from([0, 0, 1, 10, 2, 20]);
+  const rows = (t: Float32Array) => Array.from({ length: t.length / 2 }, (_, p) => [t[2 * p], t[2 * p + 1]]);
+  expect(rows(growPositionTable(trained, 3, 5, 2, 'tile'))).toEqual([[0, 0], [1, 10], [2, 20], [0, 0], [1, 10]]);
+  // 5 rows over 3: read at 0, 0.5, 1, 1.5, 2 (ends kept, the rest between their neighbours)
+  expect(rows(growPositionTable(trained, 3, 5, 2, 'interpolate'))).toEqual([[0, 0], [0.5, 5], [1, 10], [1.5, 15], [2, 20]]);
+  const drawn = growPositionTable(trained, 3, 5, 2, 'normal', new SeededRandom(1));
+  expect(Array.from(drawn.subarray(0, 6))).toEqual(Array.from(trained));
+  const fresh = Array.from(drawn.subarray(6));
+  expect(fresh.every((x) => Math.abs(x) < 0.1 && x !== 0)).toBe(true);
+  expect(() => growPositionTable(trained, 3, 5, 2, 'normal')).toThrow(CheckpointError);
 });
