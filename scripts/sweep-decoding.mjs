@@ -99,9 +99,9 @@ const pct = (x) => `${(100 * x).toFixed(1)}%`;
 const table = [
   `DailyDialog validation, ${rows[0].examples} responses spread over the conversations (seed ${values.seed}), at most ${values['max-new-tokens']} new tokens; model ${values.model}.`,
   '',
-  '| setting | F1 | BLEU | distinct-1 | distinct-2 | avg length | most frequent reply (share) | top-10 replies\' share |',
-  '|---|---|---|---|---|---|---|---|',
-  ...rows.map((r) => `| ${r.name} | ${r.f1.toFixed(4)} | ${r.bleu.toFixed(2)} | ${r.distinct1.toFixed(4)} | ${r.distinct2.toFixed(4)} | ${r.averageLength.toFixed(2)} | ${JSON.stringify(r.mostFrequent.text)} (${pct(r.maxShare)}) | ${pct(r.topShare)} |`),
+  '| setting | F1 | BLEU | distinct-1 | distinct-2 | avg length | most frequent reply (share) | top-10 replies\' share | generate s |',
+  '|---|---|---|---|---|---|---|---|---|',
+  ...rows.map((r) => `| ${r.name} | ${r.f1.toFixed(4)} | ${r.bleu.toFixed(2)} | ${r.distinct1.toFixed(4)} | ${r.distinct2.toFixed(4)} | ${r.averageLength.toFixed(2)} | ${JSON.stringify(r.mostFrequent.text)} (${pct(r.maxShare)}) | ${pct(r.topShare)} | ${r.generateSeconds === null ? 'earlier run' : r.generateSeconds.toFixed(0)} |`),
   '',
 ].join('\n');
 writeFileSync(join(values.out, 'results.md'), table);
