@@ -48,6 +48,11 @@ export interface EncoderReport {
   probeNote?: string;
   mi: MiTermsResult[];
   seconds: number;
+  /**
+   * Set when a part failed (a wasm heap that fills up in the MI part, say): the parts before it are in
+   * the report as measured, written before the error ends the command, so minutes of ranking are kept.
+   */
+  incomplete?: { part: 'retrieval' | 'probes' | 'mi'; error: string };
 }
 
 function sample<T>(items: readonly T[], n: number, seed: number): number[] {
@@ -91,6 +96,11 @@ export async function evaluateEncoderCommand(argv: string[]): Promise<void> {
   const say = (message: string) => console.error(`[${((performance.now() - started) / 1000).toFixed(0)} s] ${message}`);
   const loaded = await loadDialogueModel(args.values.model);
   const report: EncoderReport = { model: args.values.model, corpus, split, seed, retrieval: [], probes: [], mi: [], seconds: 0 };
+  const writeReport = () => {
+    report.seconds = (performance.now() - started) / 1000;
+    if (args.values.output) writeFileSync(args.values.output, `${JSON.stringify(report, null, 2)}\n`);
+  };
+  let part: NonNullable<EncoderReport['incomplete']>['part'] = 'retrieval';
   try {
     const examples = await examplesOf(corpus, split, args.values['data-path'], corpusText);
     const ranked = encodeForRanking(loaded, examples);
@@ -107,6 +117,7 @@ export async function evaluateEncoderCommand(argv: string[]): Promise<void> {
       });
     }
 
+    part = 'probes';
     if (!args.switches.has('no-probes')) {
       const labelled = (list: readonly Example[]) => list.some((e) => PROBE_TARGETS.some((t) => e.response.labels?.[t] !== undefined));
       if (!labelled(examples)) {
@@ -133,6 +144,7 @@ export async function evaluateEncoderCommand(argv: string[]): Promise<void> {
       }
     }
 
+    part = 'mi';
     if (!args.switches.has('no-mi') && loaded.heads && loaded.config.objective.split === 'response') {
       // A run's checkpoint records its training settings; an exported one keeps them under exportedFrom.
       const recorded = loaded.config as { training?: { batchSize?: number }; exportedFrom?: { training?: { batchSize?: number } } };
@@ -148,12 +160,16 @@ export async function evaluateEncoderCommand(argv: string[]): Promise<void> {
         report.mi.push(miTerms(loaded, encoded, { batchSize: b, order: 'shuffled' }));
       }
     }
+  } catch (error) {
+    report.incomplete = { part, error: error instanceof Error ? error.message : String(error) };
+    writeReport();
+    if (args.values.output) console.error(`demi evaluate-encoder: the ${part} part failed; ${args.values.output} keeps the parts before it`);
+    throw error;
   } finally {
     loaded.dispose();
   }
-  report.seconds = (performance.now() - started) / 1000;
+  writeReport();
   console.log(formatEncoderReport(report));
-  if (args.values.output) writeFileSync(args.values.output, `${JSON.stringify(report, null, 2)}\n`);
 }
 
 const fixed = (x: number | undefined, digits = 3) => (x === undefined ? '-' : x.toFixed(digits));

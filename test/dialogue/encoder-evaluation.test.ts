@@ -159,6 +159,20 @@ describe('demi evaluate-encoder on a toy model', () => {
     jest.restoreAllMocks();
   }, 120_000);
 
+  test('a part that fails leaves the parts before it in --output, marked incomplete, and still fails the command', async () => {
+    const output = join(dir, 'partial.json');
+    jest.spyOn(console, 'error').mockImplementation(() => undefined);
+    jest.spyOn(console, 'log').mockImplementation(() => undefined);
+    // --mi-batch 1 is refused inside the MI part, after the ranking is done
+    await expect(evaluateEncoderCommand(['--model', model, '--corpus', 'jsonl', '--data-path', join(dir, 'test.jsonl'),
+      '--candidates', '5', '--examples', '0', '--lm-examples', '0', '--no-probes', '--mi-batch', '1', '--output', output])).rejects.toThrow(/--mi-batch/);
+    jest.restoreAllMocks();
+    const report = JSON.parse(readFileSync(output, 'utf8')) as EncoderReport;
+    expect(report.incomplete).toEqual({ part: 'mi', error: expect.stringMatching(/--mi-batch takes integers >= 2/) });
+    expect(report.retrieval.find((r) => r.scorer === 'critic')!.hitsAt1).toBeGreaterThan(0.4);
+    expect(report.mi).toEqual([]);
+  }, 120_000);
+
   test('MI terms leak no tensors; the difference critic changes the conditional term only', async () => {
     const loaded = await loadDialogueModel(model);
     const episodes = toyEpisodes(60, 2);
