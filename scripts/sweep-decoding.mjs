@@ -11,7 +11,7 @@
  *
  * A settings file is a JSON list of {"name": "...", "flags": ["--sample", ...]} (flags of `demi generate`);
  * without one the list below is used. Every sampled setting uses the same --seed, which also picks the
- * examples, so all settings see the same contexts. A setting whose report exists is not redone.
+ * examples, so all settings see the same contexts. A setting whose report exists is not redone (its generation time is read from OUT/<setting>.seconds.json).
  * Writes OUT/results.md (the table) and OUT/results.json; prints the table.
  */
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
@@ -72,11 +72,13 @@ for (const setting of settings) {
     ...setting.flags, '--output', generations,
   ]);
   const evaluateArgs = demi(['evaluate', '--input', generations, '--output', reportPath]);
-  let seconds = null;
+  // The generation time is kept beside the report, so a rerun that reuses the report still prints it.
+  const timingPath = `${base}.seconds.json`;
   if (!existsSync(reportPath)) {
-    seconds = run(generateArgs, { stdout: 'stderr' });
+    writeFileSync(timingPath, `${JSON.stringify({ generateSeconds: run(generateArgs, { stdout: 'stderr' }) })}\n`);
     run(evaluateArgs, { stdout: 'stderr' });
   }
+  const seconds = existsSync(timingPath) ? JSON.parse(readFileSync(timingPath, 'utf8')).generateSeconds : null;
   const report = JSON.parse(readFileSync(reportPath, 'utf8'));
   rows.push({
     name: setting.name,
@@ -101,7 +103,7 @@ const table = [
   '',
   '| setting | F1 | BLEU | distinct-1 | distinct-2 | avg length | most frequent reply (share) | top-10 replies\' share | generate s |',
   '|---|---|---|---|---|---|---|---|---|',
-  ...rows.map((r) => `| ${r.name} | ${r.f1.toFixed(4)} | ${r.bleu.toFixed(2)} | ${r.distinct1.toFixed(4)} | ${r.distinct2.toFixed(4)} | ${r.averageLength.toFixed(2)} | ${JSON.stringify(r.mostFrequent.text)} (${pct(r.maxShare)}) | ${pct(r.topShare)} | ${r.generateSeconds === null ? 'earlier run' : r.generateSeconds.toFixed(0)} |`),
+  ...rows.map((r) => `| ${r.name} | ${r.f1.toFixed(4)} | ${r.bleu.toFixed(2)} | ${r.distinct1.toFixed(4)} | ${r.distinct2.toFixed(4)} | ${r.averageLength.toFixed(2)} | ${JSON.stringify(r.mostFrequent.text)} (${pct(r.maxShare)}) | ${pct(r.topShare)} | ${r.generateSeconds === null ? 'not recorded' : r.generateSeconds.toFixed(0)} |`),
   '',
 ].join('\n');
 writeFileSync(join(values.out, 'results.md'), table);
