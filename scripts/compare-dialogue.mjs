@@ -41,12 +41,16 @@ const VARIANTS = [
   { name: 'infonce', label: 'InfoNCE (M = 1)', short: 'InfoNCE', set: ['objective.levels=1'] },
   { name: 'demi-2', label: 'DEMI (M = 2)', short: 'DEMI-2', set: ['objective.levels=2'] },
   { name: 'demi-4', label: 'DEMI (M = 4)', short: 'DEMI-4', set: ['objective.levels=4'] },
+  // The diagnosis's open question (README "DEMI's conditional terms"): one g projection per prefix instead
+  // of one shared by S_1 and S_2. At M = 2 'level' and 'cumulative' weights coincide (both are S_1), so
+  // the heads are the only change from demi-2.
+  { name: 'demi-2-heads', label: 'DEMI (M = 2, per-level heads)', short: 'DEMI-2-heads', set: ['objective.levels=2', 'objective.perLevelHeads=true'] },
 ];
 
 function quoteSet(assignment) {
   // --set values are JSON when they parse as JSON; paths must be JSON strings
   const [key, value] = assignment.split(/=(.*)/s);
-  return `${key}=${/^[\d.]+$/.test(value) ? value : JSON.stringify(value)}`;
+  return `${key}=${/^([\d.]+|true|false)$/.test(value) ? value : JSON.stringify(value)}`;
 }
 
 function lastVal(logPath) {
@@ -159,7 +163,7 @@ const encoderTable = [
 ];
 // Paired by seed (a seed fixes the initialisation and the batch order, whatever the objective): each
 // cell is the mean +- sample std of the per-seed differences, '*' when larger than its spread.
-const PAIRS = [['infonce', 'mle'], ['demi-2', 'mle'], ['demi-2', 'infonce'], ['demi-4', 'infonce'], ['demi-4', 'demi-2']];
+const PAIRS = [['infonce', 'mle'], ['demi-2', 'mle'], ['demi-2', 'infonce'], ['demi-4', 'infonce'], ['demi-4', 'demi-2'], ['demi-2-heads', 'demi-2']];
 const DIFFERENCE_COLUMNS = [
   { label: 'test ppl', digits: 2, pick: (r) => r.test.perplexity },
   { label: 'BLEU', digits: 2, pick: (r) => r.test.bleu },

@@ -2,11 +2,11 @@ import { jest } from '@jest/globals';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { selectBackend } from '../../model/engine/index.js';
+import { selectBackend, tf } from '../../model/engine/index.js';
 import { SeededRandom } from '../../core/index.js';
 import {
   criticScorer, drawDistractors, loadDialogueModel, loadDialogueTrainConfig, miTerms, rankAnchors, rankOfTrue, responseLabelProbes, trainDialogue,
-  encodeExample, encodeForRanking, lmScorer, referenceNll,
+  encodeExample, encodeForRanking, lmScorer, referenceNll, makeDialogueBatch,
 } from '../../model/dialogue/index.js';
 import { episodesToExamples } from '../../data/dialogue/index.js';
 import { macroF1, majorityBaseline, type FeatureMatrix } from '../../model/probe/index.js';
@@ -188,6 +188,23 @@ describe('demi evaluate-encoder on a toy model', () => {
     const scores = lmScorer(loaded, ranked, 4)(0, 3, [3, 5, 8]);
     const nll = referenceNll(loaded.model, [3, 5, 8].map((c) => ({ contextIds: ranked[3].contextIds, responseIds: ranked[c].responseIds })), loaded.format, 1);
     scores.forEach((s, i) => expect(s).toBeCloseTo(-nll[i].nll, 3));
+    // Batched scoring (padding, only the labelled rows' logits) agrees with each example's full logits.
+    const pairs = [3, 5, 8, 11].map((c) => ({ contextIds: ranked[c - 1].contextIds, responseIds: ranked[c].responseIds }));
+    const batched = referenceNll(loaded.model, pairs, loaded.format, 4);
+    pairs.forEach((pair, i) => {
+      const one = makeDialogueBatch([pair], loaded.format, 1);
+      const logProbs = tf.tidy(() => tf.logSoftmax(loaded.model.forward(tf.tensor2d(one.ids, [1, one.T], 'int32'))).dataSync());
+      const V = loaded.model.config.vocabSize;
+      let expected = 0;
+      let tokens = 0;
+      one.labels.forEach((label, t) => {
+        if (label < 0) return;
+        expected -= logProbs[t * V + label];
+        tokens++;
+      });
+      expect(batched[i].tokens).toBe(tokens);
+      expect(batched[i].nll).toBeCloseTo(expected, 3);
+    });
     loaded.dispose();
   }, 60_000);
 });
