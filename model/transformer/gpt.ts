@@ -176,7 +176,11 @@ export class GPT {
       }
       x = this.dropout(x, options) as tf.Tensor2D;
       const heads = (t: tf.Tensor) => tf.transpose(tf.reshape(t, [B, T, H, dh]), [0, 2, 1, 3]) as tf.Tensor4D;
-      for (let i = 0; i < nLayer; i++) {
+      // One tidy per layer: without a gradient tape a layer's intermediates (attention scores and probabilities,
+      // [B, H, T, T] each) are freed before the next layer runs, instead of all nLayer sets living until the end
+      // (batches of 128 at 256 tokens needed ~3.6 GB and overflowed the wasm heap). Under a tape the tensors
+      // backprop needs are kept by the engine, so training is unchanged.
+      for (let i = 0; i < nLayer; i++) x = tf.tidy(() => {
         const p = `transformer.h.${i}`;
         const h1 = layerNorm(x, this.v(`${p}.ln_1.weight`), this.v(`${p}.ln_1.bias`), eps) as tf.Tensor2D;
         const qkv = this.linear(h1, `${p}.attn.c_attn.weight`, `${p}.attn.c_attn.bias`);
@@ -188,11 +192,11 @@ export class GPT {
           : causalSoftmax(scores, 1 / Math.sqrt(dh));
         const probs = this.dropout(attention, options);
         const attended = tf.reshape(tf.transpose(tf.matMul(probs, kv.v), [0, 2, 1, 3]), [B * T, D]) as tf.Tensor2D;
-        x = tf.add(x, this.dropout(this.linear(attended, `${p}.attn.c_proj.weight`, `${p}.attn.c_proj.bias`), options));
-        const h2 = layerNorm(x, this.v(`${p}.ln_2.weight`), this.v(`${p}.ln_2.bias`), eps) as tf.Tensor2D;
+        const x1 = tf.add(x, this.dropout(this.linear(attended, `${p}.attn.c_proj.weight`, `${p}.attn.c_proj.bias`), options));
+        const h2 = layerNorm(x1, this.v(`${p}.ln_2.weight`), this.v(`${p}.ln_2.bias`), eps) as tf.Tensor2D;
         const mlp = gelu(this.linear(h2, `${p}.mlp.c_fc.weight`, `${p}.mlp.c_fc.bias`));
-        x = tf.add(x, this.dropout(this.linear(mlp, `${p}.mlp.c_proj.weight`, `${p}.mlp.c_proj.bias`), options));
-      }
+        return tf.add(x1, this.dropout(this.linear(mlp, `${p}.mlp.c_proj.weight`, `${p}.mlp.c_proj.bias`), options)) as tf.Tensor2D;
+      });
       const out = layerNorm(x, this.v('transformer.ln_f.weight'), this.v('transformer.ln_f.bias'), eps);
       return tf.reshape(out, [B, T, D]) as tf.Tensor3D;
     });

@@ -95,3 +95,20 @@ test('the same seed gives the same dropout and the same losses', () => {
   };
   expect(run()).toEqual(run());
 });
+
+test('without a gradient tape a forward pass holds one layer\'s intermediates at a time, not every layer\'s', async () => {
+  // Attention scores and probabilities dominate at this shape ([B, H, T, T] per layer); a peak that grows
+  // with depth is what overflowed the wasm heap for batches of 128 at 256 tokens.
+  const wide = { ...config, blockSize: 64, nHead: 4, dModel: 32, dropout: 0 };
+  const ids = tf.tensor2d(Int32Array.from({ length: 8 * 64 }, (_, i) => (i * 7) % 50), [8, 64], 'int32');
+  const peakOf = async (nLayer: number) => {
+    const model = new GPT({ ...wide, nLayer }, new SeededRandom(5));
+    const profile = await tf.profile(() => { tf.tidy(() => { model.hidden(ids).dataSync(); }); });
+    model.dispose();
+    return profile.peakBytes - profile.newBytes;
+  };
+  const one = await peakOf(1);
+  const four = await peakOf(4);
+  expect(four).toBeLessThan(1.5 * one);
+  ids.dispose();
+});
