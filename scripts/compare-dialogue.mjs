@@ -45,6 +45,10 @@ const VARIANTS = [
   // of one shared by S_1 and S_2. At M = 2 'level' and 'cumulative' weights coincide (both are S_1), so
   // the heads are the only change from demi-2.
   { name: 'demi-2-heads', label: 'DEMI (M = 2, per-level heads)', short: 'DEMI-2-heads', set: ['objective.levels=2', 'objective.perLevelHeads=true'] },
+  // At M = 4 the diagnosis found the shared head's S_k to be full-pair critics, right as weights but not as
+  // conditional critics; own heads with cumulative weights is the combination under which S_k can become one.
+  { name: 'demi-4-cumulative', label: 'DEMI (M = 4, per-level heads, cumulative weights)', short: 'DEMI-4-cumulative',
+    set: ['objective.levels=4', 'objective.perLevelHeads=true', 'objective.conditionalCritic=cumulative'] },
 ];
 
 function quoteSet(assignment) {
@@ -163,7 +167,7 @@ const encoderTable = [
 ];
 // Paired by seed (a seed fixes the initialisation and the batch order, whatever the objective): each
 // cell is the mean +- sample std of the per-seed differences, '*' when larger than its spread.
-const PAIRS = [['infonce', 'mle'], ['demi-2', 'mle'], ['demi-2', 'infonce'], ['demi-4', 'infonce'], ['demi-4', 'demi-2'], ['demi-2-heads', 'demi-2']];
+const PAIRS = [['infonce', 'mle'], ['demi-2', 'mle'], ['demi-2', 'infonce'], ['demi-4', 'infonce'], ['demi-4', 'demi-2'], ['demi-2-heads', 'demi-2'], ['demi-4-cumulative', 'demi-4']];
 const DIFFERENCE_COLUMNS = [
   { label: 'test ppl', digits: 2, pick: (r) => r.test.perplexity },
   { label: 'BLEU', digits: 2, pick: (r) => r.test.bleu },
