@@ -1,14 +1,14 @@
 #!/usr/bin/env node
 /**
  * The MLE / InfoNCE / DEMI comparison on DailyDialog (README "MLE vs InfoNCE vs DEMI"), over seeds:
- * trains the four variants of configs/dailydialog-compare.json (same size, steps and tokenizer; only
+ * trains the variants of configs/dailydialog-compare.json (same size, steps and tokenizer; only
  * the objective differs) once per seed, decodes the whole test split with the same greedy decoding
  * (`demi generate`), scores it (`demi evaluate`), evaluates the encoder itself (`demi evaluate-encoder`:
  * retrieval and probes), and writes results.md / results.json with mean +- std over seeds, so the
  * README's table is this script's output, never typed.
  *
  *   node scripts/compare-dialogue.mjs [--data-path FILE] [--seeds 1,2,3] [--out runs/compare]
- *     [--results docs/results/compare-dialogue] [--variants mle,infonce,demi-2,demi-4] [--steps N] [--limit N]
+ *     [--results docs/results/compare-dialogue] [--variants mle,infonce,demi-2,demi-4,demi-2-heads,demi-4-cumulative] [--steps N] [--limit N]
  *
  * Each finished run leaves a small summary in --results (committed with the repository); a run whose
  * summary exists is not redone, and one with a checkpoint but no summary is resumed (`--resume`), so a
