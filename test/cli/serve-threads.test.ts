@@ -1,0 +1,9 @@
+import { threadsPerWorker } from '../../cli/serve-command.js';
+
+test('worker threads in one process split the cores between them instead of each taking all', () => {
+  expect(threadsPerWorker(1, 2)).toBe(2);
+  expect(threadsPerWorker(2, 2)).toBe(1);
+  expect(threadsPerWorker(2, 8)).toBe(4);
+  expect(threadsPerWorker(3, 8)).toBe(2);
+  expect(threadsPerWorker(4, 2)).toBe(1);
+});
