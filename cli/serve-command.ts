@@ -4,7 +4,6 @@
  * under /v1, /health and /metrics. SIGINT / SIGTERM shut it down gracefully (every client is answered), exit 0.
  */
 import { existsSync } from 'node:fs';
-import { availableParallelism } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs, intFlag, listFlag, numberFlag } from './args.js';
@@ -53,15 +52,6 @@ function serveRuntime(name: string): ServeRuntime {
   return name;
 }
 
-/**
- * The engine's thread count when `workers` generation threads share one process: OpenBLAS's pool and the
- * row-kernel team are per process, so workers that each ask for every core queue on each other (measured,
- * 2 cores, 2 workers: 17-20 requests/s at 2 threads, 53-64 at 1).
- */
-export function threadsPerWorker(workers: number, cores = availableParallelism()): number {
-  return Math.max(1, Math.floor(cores / Math.max(1, workers)));
-}
-
 export async function serveCommand(argv: string[]): Promise<number | void> {
   const args = parseArgs(argv, {
     values: ['model', 'host', 'port', 'workers', 'processes', 'max-queue', 'max-message-bytes', 'backend', 'runtime', 'api-key', 'allowed-hosts', 'max-pending-per-ip', 'shutdown-grace', 'rerank', 'redis'],
@@ -91,10 +81,6 @@ export async function serveCommand(argv: string[]): Promise<number | void> {
 
   const processes = args.values.processes !== undefined ? intFlag(args, 'processes')! : 1;
   if (processes < 1 || processes > 64) throw new CliError(`--processes must be 1 to 64, got '${args.values.processes}'`);
-
-  const workers = args.values.workers !== undefined ? intFlag(args, 'workers') : 1;
-  // Worker threads copy process.env when they start, so this reaches every worker's engine.
-  if (workers !== undefined && workers > 1 && !process.env.DEMI_THREADS) process.env.DEMI_THREADS = String(threadsPerWorker(workers));
 
   const { isClusterWorker, runClusterWorker, startClusterPrimary, startServer } = await import('../server/index.js');
   // a ServerOptionsError is a DemiError: demi prints it as a user mistake

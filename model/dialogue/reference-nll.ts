@@ -19,7 +19,7 @@ export function referenceNll(model: GPT, examples: readonly EncodedExample[], fo
     const chunk = examples.slice(start, start + batchSize);
     const batch = makeDialogueBatch(chunk, format, 1);
     // Only the response tokens' logits: the full [B, T, vocab] tensor of a 256-token batch of 64 is 0.5 GB,
-    // which fragmented the wasm heap over the thousands of batches of retrieval ranking.
+    // nearly all of it for context positions nobody scores.
     const positions: number[] = [];
     const targets: number[] = [];
     const owner: number[] = [];

@@ -29,8 +29,8 @@ export class ModelWorker {
   private nextStatsId = 0;
   private terminating = false;
 
-  constructor(readonly index: number, start: WorkerStartData) {
-    this.worker = new Worker(ENTRY, { workerData: start, name: `demi-generation-${index}` });
+  constructor(readonly index: number, start: WorkerStartData, env: NodeJS.ProcessEnv = process.env) {
+    this.worker = new Worker(ENTRY, { workerData: start, name: `demi-generation-${index}`, env });
     let resolveReady!: (info: ModelInfo) => void;
     let rejectReady!: (error: Error) => void;
     this.ready = new Promise<ModelInfo>((res, rej) => {

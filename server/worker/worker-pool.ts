@@ -3,10 +3,20 @@
  * worker's model load (its failure is the server's load failure); a worker that dies later is
  * replaced, and `onChange` tells the scheduler when a worker becomes free.
  */
+import { availableParallelism } from 'node:os';
 import { log } from '../../core/index.js';
 import type { ModelInfo } from '../model-info.js';
 import { ModelWorker } from './model-worker.js';
 import type { WorkerStartData, WorkerStats } from './protocol.js';
+
+/**
+ * The engine's thread count when `workers` generation threads share one process: OpenBLAS's pool and the
+ * row-kernel team are per process, so workers that each ask for every core queue on each other (measured,
+ * 2 cores, 2 workers: 17-20 requests/s at 2 threads, 53-64 at 1).
+ */
+export function threadsPerWorker(workers: number, cores = availableParallelism()): number {
+  return Math.max(1, Math.floor(cores / Math.max(1, workers)));
+}
 
 export class WorkerPool {
   readonly workers: ModelWorker[] = [];
@@ -17,8 +27,11 @@ export class WorkerPool {
   /** A worker became ready, or failed to load (the scheduler may dispatch, or fail what waits). */
   onChange: () => void = () => undefined;
   private stopped = false;
+  /** The workers' environment: DEMI_THREADS split between them unless the user set it. */
+  private readonly env: NodeJS.ProcessEnv;
 
   constructor(private readonly start: WorkerStartData, size: number) {
+    this.env = size > 1 && !process.env.DEMI_THREADS ? { ...process.env, DEMI_THREADS: String(threadsPerWorker(size)) } : process.env;
     for (let i = 0; i < size; i++) this.workers.push(this.spawn(i));
     this.ready = Promise.all(this.workers.map((w) => w.ready)).then(
       (infos) => {
@@ -60,7 +73,7 @@ export class WorkerPool {
   }
 
   private spawn(index: number, replacement = false): ModelWorker {
-    const worker = new ModelWorker(index, this.start);
+    const worker = new ModelWorker(index, this.start, this.env);
     worker.ready.then(() => this.onChange(), (err: Error) => {
       if (replacement) {
         log.error({ worker: index, err: err.message }, 'the replacement generation worker could not load the model');

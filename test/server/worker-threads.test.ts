@@ -1,4 +1,4 @@
-import { threadsPerWorker } from '../../cli/serve-command.js';
+import { threadsPerWorker } from '../../server/worker/worker-pool.js';
 
 test('worker threads in one process split the cores between them instead of each taking all', () => {
   expect(threadsPerWorker(1, 2)).toBe(2);
