@@ -349,6 +349,14 @@ describe('threaded kernels: sizes past the parallel threshold (65536 elements) m
     for (const axes of [[0], [1], [2], [0, 1]]) expectClose(() => tf.sum(cube, axes));
   });
 
+  test('conv2d and its gradients with the samples split over the team (uneven parts, partial filter gradients)', () => {
+    // 3 samples over 2 threads (parts of 1 and 2), 19 MFLOP: past the split threshold (2^24)
+    const x = rand([3, 16, 16, 48]);
+    const f = rand([4, 4, 48, 64], 0.1);
+    expectClose(() => tf.conv2d(x as tf.Tensor4D, f as tf.Tensor4D, 2, 'same'));
+    expectClose(() => tf.grads((a: tf.Tensor, k: tf.Tensor) => tf.sum(tf.square(tf.conv2d(a as tf.Tensor4D, k as tf.Tensor4D, 2, 'same'))))([x, f]), undefined, 1e-4);
+  });
+
   test('softmax, gelu, layerNorm, causal softmax and sparse cross-entropy with their gradients', () => {
     const x = rand([400, 200], 2);
     const weight = rand([400, 200]);

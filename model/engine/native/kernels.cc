@@ -297,9 +297,10 @@ bool readConvDims(Args &a, size_t i, ConvDims &d) {
 }
 
 // Rows of im2col for samples [n0, n0+count): col[(n,oh,ow), (kh,kw,c)].
-void im2col(const float *x, float *col, const ConvDims &d, int64_t n0, int64_t count) {
+// `threaded`: spread over the team; false inside a team part (a part must not start a region).
+void im2col(const float *x, float *col, const ConvDims &d, int64_t n0, int64_t count, bool threaded) {
   const int64_t P = d.patch();
-  parallelFor(count * d.OH, count * d.OH * d.OW * P, [&](int64_t row0, int64_t row1) {
+  forEachPart(threaded ? partsFor(count * d.OH * d.OW * P, count * d.OH) : 1, count * d.OH, [&](int, int64_t row0, int64_t row1) {
   for (int64_t row = row0; row < row1; row++) {
     const int64_t n = n0 + row / d.OH, oh = row % d.OH;
     const float *xn = x + n * d.H * d.W * d.C;
@@ -324,9 +325,9 @@ void im2col(const float *x, float *col, const ConvDims &d, int64_t n0, int64_t c
   });
 }
 
-void col2imAdd(const float *col, float *dx, const ConvDims &d, int64_t n0, int64_t count) {
+void col2imAdd(const float *col, float *dx, const ConvDims &d, int64_t n0, int64_t count, bool threaded) {
   const int64_t P = d.patch();
-  parallelFor(count, count * d.OH * d.OW * P, [&](int64_t s0, int64_t s1) {
+  forEachPart(threaded ? partsFor(count * d.OH * d.OW * P, count) : 1, count, [&](int, int64_t s0, int64_t s1) {
   for (int64_t n = n0 + s0; n < n0 + s1; n++) {
     float *dxn = dx + n * d.H * d.W * d.C;
     for (int64_t oh = 0; oh < d.OH; oh++) {
@@ -367,6 +368,54 @@ int64_t chunkSamples(const ConvDims &d) {
   return std::max<int64_t>(1, std::min<int64_t>(d.N, (16 << 20) / perSample));
 }
 
+// How many parts a conv's samples are split into: one contiguous range of samples per team thread,
+// each lowered and multiplied on its own thread by a one-thread sgemm. OpenBLAS's own threading of
+// the DIM layers' GEMMs reached 104-153 GFLOP/s on two cores against 74-88 on one, and left the
+// lowering to the row team; split by samples, the bench's conv kernels took 49.7 instead of 56.9 ms
+// and its conv step 75.9 instead of 82.4 (2 threads, medians of 6 and 8 alternating runs).
+// 1 (OpenBLAS threads the whole GEMM) when there are fewer samples than threads or little work.
+int sampleParts(const ConvDims &d) {
+  const int64_t flops = 2 * d.N * d.OH * d.OW * d.patch() * d.OC;
+  if (d.N < 2 || flops < (int64_t(1) << 24)) return 1;
+  return (int)std::min<int64_t>(team().size(), d.N);
+}
+
+// OpenBLAS at one thread while the team's parts each run their own sgemm. The count is process-wide:
+// another JS thread's GEMMs in these few milliseconds also run on one thread (slower, still correct).
+// Nested across JS threads, the first to enter lowers it and the last to leave restores it.
+class OneBlasThread {
+ public:
+  OneBlasThread() {
+    std::lock_guard<std::mutex> lock(mu());
+    if (depth()++ == 0) {
+      saved() = openblas_get_num_threads();
+      openblas_set_num_threads(1);
+    }
+  }
+  ~OneBlasThread() {
+    std::lock_guard<std::mutex> lock(mu());
+    if (--depth() == 0) openblas_set_num_threads(saved());
+  }
+ private:
+  static std::mutex &mu() { static std::mutex m; return m; }
+  static int &depth() { static int d = 0; return d; }
+  static int &saved() { static int s = 1; return s; }
+};
+
+// fn(n0, count, threaded) over chunks of the samples (the column buffer stays under ~64 MiB), split
+// over the team as sampleParts says; `threaded` tells fn whether it may use the team itself.
+template <class F>
+void forEachSampleChunk(const ConvDims &d, F &&fn) {
+  const int parts = sampleParts(d);
+  const int64_t chunk = chunkSamples(d);
+  auto range = [&](int64_t begin, int64_t end, bool threaded) {
+    for (int64_t n0 = begin; n0 < end; n0 += chunk) fn(n0, std::min(chunk, end - n0), threaded);
+  };
+  if (parts == 1) { range(0, d.N, true); return; }
+  OneBlasThread oneThread;
+  forEachPart(parts, d.N, [&](int, int64_t begin, int64_t end) { range(begin, end, false); });
+}
+
 // conv2d(x, filter, y, dims)
 napi_value Conv2D(napi_env env, napi_callback_info info) {
   Args a(env, info);
@@ -381,14 +430,12 @@ napi_value Conv2D(napi_env env, napi_callback_info info) {
                 x, (int)P, w, (int)d.OC, 0.f, y, (int)d.OC);
     return undefined(env);
   }
-  const int64_t chunk = chunkSamples(d);
-  float *col = columnBuffer(chunk * rowsPerSample * P);
-  for (int64_t n0 = 0; n0 < d.N; n0 += chunk) {
-    int64_t count = std::min(chunk, d.N - n0);
-    im2col(x, col, d, n0, count);
+  forEachSampleChunk(d, [&](int64_t n0, int64_t count, bool threaded) {
+    float *col = columnBuffer(chunkSamples(d) * rowsPerSample * P);
+    im2col(x, col, d, n0, count, threaded);
     cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, (int)(count * rowsPerSample), (int)d.OC, (int)P, 1.f,
                 col, (int)P, w, (int)d.OC, 0.f, y + n0 * rowsPerSample * d.OC, (int)d.OC);
-  }
+  });
   return undefined(env);
 }
 
@@ -406,15 +453,14 @@ napi_value Conv2DBackpropInput(napi_env env, napi_callback_info info) {
                 dy, (int)d.OC, w, (int)d.OC, 0.f, dx, (int)P);
     return undefined(env);
   }
-  std::memset(dx, 0, sizeof(float) * d.N * d.H * d.W * d.C);
-  const int64_t chunk = chunkSamples(d);
-  float *col = columnBuffer(chunk * rowsPerSample * P);
-  for (int64_t n0 = 0; n0 < d.N; n0 += chunk) {
-    int64_t count = std::min(chunk, d.N - n0);
+  forEachSampleChunk(d, [&](int64_t n0, int64_t count, bool threaded) {
+    // each chunk owns its samples' rows of dx, so the parts never add into the same cells
+    std::memset(dx + n0 * d.H * d.W * d.C, 0, sizeof(float) * count * d.H * d.W * d.C);
+    float *col = columnBuffer(chunkSamples(d) * rowsPerSample * P);
     cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, (int)(count * rowsPerSample), (int)P, (int)d.OC, 1.f,
                 dy + n0 * rowsPerSample * d.OC, (int)d.OC, w, (int)d.OC, 0.f, col, (int)P);
-    col2imAdd(col, dx, d, n0, count);
-  }
+    col2imAdd(col, dx, d, n0, count, threaded);
+  });
   return undefined(env);
 }
 
@@ -426,20 +472,41 @@ napi_value Conv2DBackpropFilter(napi_env env, napi_callback_info info) {
   float *dw = a.f32(2);
   ConvDims d;
   if (!readConvDims(a, 3, d)) return nullptr;
-  const int64_t P = d.patch(), rowsPerSample = d.OH * d.OW;
+  const int64_t P = d.patch(), rowsPerSample = d.OH * d.OW, size = P * d.OC;
   if (d.pointwise()) {
     cblas_sgemm(CblasRowMajor, CblasTrans, CblasNoTrans, (int)P, (int)d.OC, (int)(d.N * rowsPerSample), 1.f,
                 x, (int)P, dy, (int)d.OC, 0.f, dw, (int)d.OC);
     return undefined(env);
   }
+  // Each part sums its samples' gradient into its own buffer (part 0 into dw); the partial sums are
+  // added in part order afterwards, so a given thread count repeats bit for bit.
+  const int parts = sampleParts(d);
+  std::unique_ptr<float[]> partials(parts > 1 ? new float[(parts - 1) * size] : nullptr);
   const int64_t chunk = chunkSamples(d);
-  float *col = columnBuffer(chunk * rowsPerSample * P);
-  for (int64_t n0 = 0; n0 < d.N; n0 += chunk) {
-    int64_t count = std::min(chunk, d.N - n0);
-    im2col(x, col, d, n0, count);
-    cblas_sgemm(CblasRowMajor, CblasTrans, CblasNoTrans, (int)P, (int)d.OC, (int)(count * rowsPerSample), 1.f,
-                col, (int)P, dy + n0 * rowsPerSample * d.OC, (int)d.OC, n0 == 0 ? 0.f : 1.f, dw, (int)d.OC);
+  auto range = [&](int part, int64_t begin, int64_t end, bool threaded) {
+    float *out = part == 0 ? dw : partials.get() + (part - 1) * size;
+    float *col = columnBuffer(chunk * rowsPerSample * P);
+    for (int64_t n0 = begin; n0 < end; n0 += chunk) {
+      int64_t count = std::min(chunk, end - n0);
+      im2col(x, col, d, n0, count, threaded);
+      cblas_sgemm(CblasRowMajor, CblasTrans, CblasNoTrans, (int)P, (int)d.OC, (int)(count * rowsPerSample), 1.f,
+                  col, (int)P, dy + n0 * rowsPerSample * d.OC, (int)d.OC, n0 == begin ? 0.f : 1.f, out, (int)d.OC);
+    }
+  };
+  if (parts == 1) {
+    range(0, 0, d.N, true);
+    return undefined(env);
   }
+  {
+    OneBlasThread oneThread;
+    forEachPart(parts, d.N, [&](int part, int64_t begin, int64_t end) { range(part, begin, end, false); });
+  }
+  parallelFor(size, size * parts, [&](int64_t i0, int64_t i1) {
+    for (int part = 1; part < parts; part++) {
+      const float *partial = partials.get() + (part - 1) * size;
+      for (int64_t i = i0; i < i1; i++) dw[i] += partial[i];
+    }
+  });
   return undefined(env);
 }
 
