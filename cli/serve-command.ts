@@ -102,7 +102,7 @@ export async function serveCommand(argv: string[]): Promise<number | void> {
   };
   if (isClusterWorker()) {
     // a process forked by the primary below, running this same command line: the primary reports
-    await runClusterWorker(options);
+    await runClusterWorker({ ...options, processesOnHost: processes });
     return new Promise<never>(() => undefined);
   }
   if (processes > 1) return servePrimary({ processes, host: options.host ?? '127.0.0.1', port: options.port ?? 8080, ...(redis !== undefined ? { redis } : {}) }, modelDir, startClusterPrimary);

@@ -3,7 +3,8 @@ export interface ModelInfo {
   /** The id clients see (OpenAI `model`). */
   id: string;
   dir: string;
-  backend: { name: string; tfBackend: string; nativeKernels: boolean };
+  /** threads: the native kernels' thread count (OpenBLAS and the row team), null on other backends. */
+  backend: { name: string; tfBackend: string; nativeKernels: boolean; threads: number | null };
   /**
    * What decodes: 'tfjs' (the backend above), or 'onnx' (onnxruntime-node, its version and intra-op
    * thread count; null threads: onnxruntime's default). The rerank critic runs on the backend above.

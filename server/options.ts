@@ -18,6 +18,8 @@ export const ServerOptionsSchema = z.object({
   port: z.number().int().min(0).max(65535).default(8080),
   /** Generation worker threads (each holds a copy of the model). */
   workers: z.number().int().min(1).max(16).default(1),
+  /** Server processes on this machine (`--processes`): the engine's threads are split between all their workers. */
+  processesOnHost: z.number().int().min(1).max(64).default(1),
   /** Requests that may wait for a worker; more are refused with `overloaded` / HTTP 429. */
   maxQueue: z.number().int().min(0).max(100_000).default(32),
   /** One chat message, in UTF-8 bytes. */

@@ -75,7 +75,7 @@ export async function startServer(input: ServerOptionsInput, embedded?: Embedded
 
   const startedAt = Date.now();
   const metrics = new ServerMetrics();
-  const pool = new WorkerPool({ modelDir: options.modelDir, backend: options.backend, runtime: options.runtime }, options.workers);
+  const pool = new WorkerPool({ modelDir: options.modelDir, backend: options.backend, runtime: options.runtime }, options.workers, options.processesOnHost);
   const scheduler = new Scheduler(pool, options.maxQueue);
   const sessions = new SessionStore(options.sessions);
   const chat = new ChatService(scheduler, metrics, options.maxPendingPerIp);

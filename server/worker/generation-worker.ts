@@ -62,7 +62,7 @@ async function load(): Promise<void> {
   const info: ModelInfo = {
     id: modelId(start.modelDir),
     dir: resolve(start.modelDir),
-    backend: { name: backend.name, tfBackend: backend.tfBackend, nativeKernels: backend.nativeKernels },
+    backend: { name: backend.name, tfBackend: backend.tfBackend, nativeKernels: backend.nativeKernels, threads: backend.blas?.threads ?? null },
     runtime: onnx ? { name: 'onnx', onnxruntime: onnx.version, intraOpNumThreads: onnx.intraOpNumThreads } : { name: 'tfjs' },
     architecture: { vocabSize: m.config.vocabSize, blockSize: m.config.blockSize, nLayer: m.config.nLayer, nHead: m.config.nHead, dModel: m.config.dModel },
     parameters: m.parameterCount,

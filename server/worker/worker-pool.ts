@@ -10,12 +10,13 @@ import { ModelWorker } from './model-worker.js';
 import type { WorkerStartData, WorkerStats } from './protocol.js';
 
 /**
- * The engine's thread count when `workers` generation threads share one process: OpenBLAS's pool and the
- * row-kernel team are per process, so workers that each ask for every core queue on each other (measured,
- * 2 cores, 2 workers: 17-20 requests/s at 2 threads, 53-64 at 1).
+ * The engine's thread count for each of `workers` generation threads in each of `processes` server
+ * processes on one machine: OpenBLAS's pool and the row-kernel team are per process, so workers that each
+ * ask for every core queue on each other (measured, 2 cores, 2 workers: 17-20 requests/s at 2 threads,
+ * 53-64 at 1), and processes that each take every core oversubscribe them.
  */
-export function threadsPerWorker(workers: number, cores = availableParallelism()): number {
-  return Math.max(1, Math.floor(cores / Math.max(1, workers)));
+export function threadsPerWorker(workers: number, cores = availableParallelism(), processes = 1): number {
+  return Math.max(1, Math.floor(cores / (Math.max(1, workers) * Math.max(1, processes))));
 }
 
 export class WorkerPool {
@@ -27,11 +28,13 @@ export class WorkerPool {
   /** A worker became ready, or failed to load (the scheduler may dispatch, or fail what waits). */
   onChange: () => void = () => undefined;
   private stopped = false;
-  /** The workers' environment: DEMI_THREADS split between them unless the user set it. */
+  /** The workers' environment: DEMI_THREADS split between them (and the host's processes) unless the user set it. */
   private readonly env: NodeJS.ProcessEnv;
 
-  constructor(private readonly start: WorkerStartData, size: number) {
-    this.env = size > 1 && !process.env.DEMI_THREADS ? { ...process.env, DEMI_THREADS: String(threadsPerWorker(size)) } : process.env;
+  /** `processes`: server processes sharing this machine's cores (`demi serve --processes`). */
+  constructor(private readonly start: WorkerStartData, size: number, processes = 1) {
+    const split = size * processes > 1 && !process.env.DEMI_THREADS;
+    this.env = split ? { ...process.env, DEMI_THREADS: String(threadsPerWorker(size, availableParallelism(), processes)) } : process.env;
     for (let i = 0; i < size; i++) this.workers.push(this.spawn(i));
     this.ready = Promise.all(this.workers.map((w) => w.ready)).then(
       (infos) => {

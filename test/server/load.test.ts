@@ -6,6 +6,7 @@
  */
 import type { Socket } from 'socket.io-client';
 import type { RunningServer } from '../../server/index.js';
+import { threadsPerWorker } from '../../server/worker/worker-pool.js';
 import { client, emit, getJson, startTestServer, until, watchReplies, withTimeout } from './helpers.js';
 
 let server: RunningServer;
@@ -40,6 +41,12 @@ test('two workers generate side by side', async () => {
   expect(health.body.workers.map((w: { busy: boolean }) => w.busy)).toEqual([true, true]);
   const [ra, rb] = await Promise.all([watcher.finished(a.requestId!), watcher.finished(b.requestId!)]);
   expect(ra.done!.text).toBe(rb.done!.text); // same seed, same text, on different workers
+});
+
+test('the two workers split the cores: each runs the engine at cores / 2 threads', async () => {
+  const health = await getJson(`${server.url}/health`);
+  if (process.env.DEMI_THREADS) return; // a thread count the user set is theirs: the pool leaves it alone
+  expect(health.body.backend.threads).toBe(threadsPerWorker(2));
 });
 
 test('a full queue answers overloaded / HTTP 429 at once; queued requests can be cancelled', async () => {

@@ -6,6 +6,8 @@
  * primary answers the running requests of each process, leaves no listener and exits 0.
  */
 import { io as connect, type Socket } from 'socket.io-client';
+import { availableParallelism } from 'node:os';
+import { threadsPerWorker } from '../../server/worker/worker-pool.js';
 import { testModelDir } from './model-fixture.js';
 import { emit, freePort, runCli, sleep, until, watchReplies, withTimeout } from './helpers.js';
 
@@ -20,10 +22,10 @@ const post = (url: string, body: unknown) => fetch(`${url}/v1/chat/completions`,
   method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body),
 });
 
-async function pidOf(url: string): Promise<number> {
+async function healthOf(url: string): Promise<{ pid: number; backend: { nativeKernels: boolean; threads: number | null } }> {
   const response = await fetch(`${url}/health`);
   expect(response.status).toBe(200);
-  return (await response.json()).pid;
+  return response.json();
 }
 
 /** A connected client; `firstTransport` is the transport its engine.io session opened with. */
@@ -51,9 +53,14 @@ test('two processes share the port: socket.io over polling and WebSocket, OpenAI
     while (!/ready:/.test(server.out()) && Date.now() < deadline && server.child.exitCode === null) await sleep(50);
     expect({ ready: /ready:/.test(server.out()), stderr: server.err().slice(-2000) }).toEqual({ ready: true, stderr: expect.any(String) });
 
-    // /health answers per process: round-robin over new connections reaches both
+    // /health answers per process: round-robin over new connections reaches both; each process's
+    // engine takes its share of the cores, not all of them
     const pids = new Set<number>();
-    for (let i = 0; i < 6; i++) pids.add(await pidOf(url));
+    for (let i = 0; i < 6; i++) {
+      const health = await healthOf(url);
+      pids.add(health.pid);
+      if (!process.env.DEMI_THREADS) expect(health.backend.threads).toBe(threadsPerWorker(1, availableParallelism(), 2));
+    }
     expect(pids.size).toBe(2);
     expect(pids.has(server.child.pid!)).toBe(false);
 
