@@ -44,7 +44,8 @@ export function renderModelInfo(health, { facts, license, licenseNote }) {
     rows.push(['Context', `${m.architecture.blockSize} tokens`]);
     rows.push(['Tokenizer', m.tokenizer]);
     rows.push(['DEMI critic', m.demiCritic ? 'yes' : 'no']);
-    rows.push(['Backend', b.backend.name + (b.backend.nativeKernels ? ' (native kernels)' : '')]);
+    const threads = b.backend.threads ? `, ${b.backend.threads} thread${b.backend.threads === 1 ? '' : 's'}` : '';
+    rows.push(['Backend', b.backend.name + (b.backend.nativeKernels ? ` (native kernels${threads})` : '')]);
     if (b.runtime?.name === 'onnx') rows.push(['Decoding', `onnxruntime ${b.runtime.onnxruntime}`]);
   }
   facts.replaceChildren(...rows.map(([term, value]) => {
