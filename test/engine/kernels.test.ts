@@ -349,12 +349,28 @@ describe('threaded kernels: sizes past the parallel threshold (65536 elements) m
     for (const axes of [[0], [1], [2], [0, 1]]) expectClose(() => tf.sum(cube, axes));
   });
 
-  test('conv2d and its gradients with the samples split over the team (uneven parts, partial filter gradients)', () => {
+  test('conv2d and its gradients with the samples split over the team (uneven parts, partial filter gradients)', async () => {
     // 3 samples over 2 threads (parts of 1 and 2), 19 MFLOP: past the split threshold (2^24)
     const x = rand([3, 16, 16, 48]);
     const f = rand([4, 4, 48, 64], 0.1);
     expectClose(() => tf.conv2d(x as tf.Tensor4D, f as tf.Tensor4D, 2, 'same'));
     expectClose(() => tf.grads((a: tf.Tensor, k: tf.Tensor) => tf.sum(tf.square(tf.conv2d(a as tf.Tensor4D, k as tf.Tensor4D, 2, 'same'))))([x, f]), undefined, 1e-4);
+    // the kernels must overwrite every output cell: fresh heap memory is zero, so outputs handed over
+    // filled with NaN must come back equal to zero-filled ones (whose values the checks above cover)
+    const { loadNativeAddon } = await import('../../model/engine/native/addon.js');
+    const native = loadNativeAddon().addon!;
+    const dims = Int32Array.from([3, 16, 16, 48, 4, 4, 64, 2, 2, 1, 1, 1, 1, 8, 8]);
+    const [xs, fs, dys] = [x, f, rand([3, 8, 8, 64])].map((t) => t.dataSync() as Float32Array);
+    const outputs = (fill: number) => {
+      const y = new Float32Array(3 * 8 * 8 * 64).fill(fill);
+      const dx = new Float32Array(xs.length).fill(fill);
+      const dw = new Float32Array(fs.length).fill(fill);
+      native.conv2d(xs, fs, y, dims);
+      native.conv2dBackpropInput(dys, fs, dx, dims);
+      native.conv2dBackpropFilter(xs, dys, dw, dims);
+      return [y, dx, dw];
+    };
+    expectSame(outputs(NaN), outputs(0));
   });
 
   test('softmax, gelu, layerNorm, causal softmax and sparse cross-entropy with their gradients', () => {
