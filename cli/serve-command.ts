@@ -16,7 +16,7 @@ const HELP = `usage: demi serve --model DIR [options]
   --host HOST          address to listen on (default 127.0.0.1: this machine only)
   --port N             port (default 8080; 0 picks a free one)
   --workers N          generation worker threads, each with its own copy of the model (default 1);
-                       with N > 1 and DEMI_THREADS unset, the engine runs cores / N threads
+                       with DEMI_THREADS unset, each runs the engine at cores / (processes x N) threads
   --processes N        server processes sharing the port (node:cluster; default 1), each with its own
                        --workers threads, queue and sessions; a socket.io client stays on one process,
                        HTTP requests go round-robin; /health and /metrics describe the process answering

@@ -402,18 +402,19 @@ class OneBlasThread {
   static int &saved() { static int s = 1; return s; }
 };
 
-// fn(n0, count, threaded) over chunks of the samples (the column buffer stays under ~64 MiB), split
-// over the team as sampleParts says; `threaded` tells fn whether it may use the team itself.
+// fn(part, n0, count, first, col, threaded) over chunks of the samples, split into `parts` (sampleParts)
+// contiguous ranges on the team; `first`: the chunk starts its part's range; `col`: the calling thread's
+// column buffer, sized for one chunk (it stays under ~64 MiB); `threaded`: fn may use the team itself.
 template <class F>
-void forEachSampleChunk(const ConvDims &d, F &&fn) {
-  const int parts = sampleParts(d);
+void forEachSampleChunk(const ConvDims &d, int parts, F &&fn) {
   const int64_t chunk = chunkSamples(d);
-  auto range = [&](int64_t begin, int64_t end, bool threaded) {
-    for (int64_t n0 = begin; n0 < end; n0 += chunk) fn(n0, std::min(chunk, end - n0), threaded);
+  auto range = [&](int part, int64_t begin, int64_t end, bool threaded) {
+    float *col = columnBuffer(chunk * d.OH * d.OW * d.patch());
+    for (int64_t n0 = begin; n0 < end; n0 += chunk) fn(part, n0, std::min(chunk, end - n0), n0 == begin, col, threaded);
   };
-  if (parts == 1) { range(0, d.N, true); return; }
+  if (parts == 1) { range(0, 0, d.N, true); return; }
   OneBlasThread oneThread;
-  forEachPart(parts, d.N, [&](int, int64_t begin, int64_t end) { range(begin, end, false); });
+  forEachPart(parts, d.N, [&](int part, int64_t begin, int64_t end) { range(part, begin, end, false); });
 }
 
 // conv2d(x, filter, y, dims)
@@ -430,8 +431,7 @@ napi_value Conv2D(napi_env env, napi_callback_info info) {
                 x, (int)P, w, (int)d.OC, 0.f, y, (int)d.OC);
     return undefined(env);
   }
-  forEachSampleChunk(d, [&](int64_t n0, int64_t count, bool threaded) {
-    float *col = columnBuffer(chunkSamples(d) * rowsPerSample * P);
+  forEachSampleChunk(d, sampleParts(d), [&](int, int64_t n0, int64_t count, bool, float *col, bool threaded) {
     im2col(x, col, d, n0, count, threaded);
     cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, (int)(count * rowsPerSample), (int)d.OC, (int)P, 1.f,
                 col, (int)P, w, (int)d.OC, 0.f, y + n0 * rowsPerSample * d.OC, (int)d.OC);
@@ -453,10 +453,9 @@ napi_value Conv2DBackpropInput(napi_env env, napi_callback_info info) {
                 dy, (int)d.OC, w, (int)d.OC, 0.f, dx, (int)P);
     return undefined(env);
   }
-  forEachSampleChunk(d, [&](int64_t n0, int64_t count, bool threaded) {
+  forEachSampleChunk(d, sampleParts(d), [&](int, int64_t n0, int64_t count, bool, float *col, bool threaded) {
     // each chunk owns its samples' rows of dx, so the parts never add into the same cells
     std::memset(dx + n0 * d.H * d.W * d.C, 0, sizeof(float) * count * d.H * d.W * d.C);
-    float *col = columnBuffer(chunkSamples(d) * rowsPerSample * P);
     cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, (int)(count * rowsPerSample), (int)P, (int)d.OC, 1.f,
                 dy + n0 * rowsPerSample * d.OC, (int)d.OC, w, (int)d.OC, 0.f, col, (int)P);
     col2imAdd(col, dx, d, n0, count, threaded);
@@ -482,25 +481,13 @@ napi_value Conv2DBackpropFilter(napi_env env, napi_callback_info info) {
   // added in part order afterwards, so a given thread count repeats bit for bit.
   const int parts = sampleParts(d);
   std::unique_ptr<float[]> partials(parts > 1 ? new float[(parts - 1) * size] : nullptr);
-  const int64_t chunk = chunkSamples(d);
-  auto range = [&](int part, int64_t begin, int64_t end, bool threaded) {
-    float *out = part == 0 ? dw : partials.get() + (part - 1) * size;
-    float *col = columnBuffer(chunk * rowsPerSample * P);
-    for (int64_t n0 = begin; n0 < end; n0 += chunk) {
-      int64_t count = std::min(chunk, end - n0);
-      im2col(x, col, d, n0, count, threaded);
-      cblas_sgemm(CblasRowMajor, CblasTrans, CblasNoTrans, (int)P, (int)d.OC, (int)(count * rowsPerSample), 1.f,
-                  col, (int)P, dy + n0 * rowsPerSample * d.OC, (int)d.OC, n0 == begin ? 0.f : 1.f, out, (int)d.OC);
-    }
-  };
-  if (parts == 1) {
-    range(0, 0, d.N, true);
-    return undefined(env);
-  }
-  {
-    OneBlasThread oneThread;
-    forEachPart(parts, d.N, [&](int part, int64_t begin, int64_t end) { range(part, begin, end, false); });
-  }
+  forEachSampleChunk(d, parts, [&](int part, int64_t n0, int64_t count, bool first, float *col, bool threaded) {
+    im2col(x, col, d, n0, count, threaded);
+    cblas_sgemm(CblasRowMajor, CblasTrans, CblasNoTrans, (int)P, (int)d.OC, (int)(count * rowsPerSample), 1.f,
+                col, (int)P, dy + n0 * rowsPerSample * d.OC, (int)d.OC, first ? 0.f : 1.f,
+                part == 0 ? dw : partials.get() + (part - 1) * size, (int)d.OC);
+  });
+  if (parts == 1) return undefined(env);
   parallelFor(size, size * parts, [&](int64_t i0, int64_t i1) {
     for (int part = 1; part < parts; part++) {
       const float *partial = partials.get() + (part - 1) * size;
