@@ -8,9 +8,9 @@ import { join } from 'node:path';
 import { z } from 'zod';
 import { loadTokenizer, type Tokenizer } from '../../data/tokenizer/index.js';
 import { describeIssues, SeededRandom } from '../../core/index.js';
-import { GPT, GPTConfigSchema, parameterShapes, type GPTConfig } from '../transformer/index.js';
+import { blockParameterNames, GPT, GPTConfigSchema, parameterShapes, type GPTConfig } from '../transformer/index.js';
 import { readCheckpoint, checkArrays, CheckpointError, CONFIG_FILE, WEIGHTS_FILE, type NamedArrays } from '../training/index.js';
-import { objectiveSchema, type NewPositionInit } from './config.js';
+import { objectiveSchema, type NewLayerInit, type NewPositionInit } from './config.js';
 import { DemiHeads, F_PROJECTION, G_PROJECTION, criticProjections } from './demi-heads.js';
 import { dialogueFormat, type DialogueFormat } from './format.js';
 import type { DemiObjectiveConfig } from './objective.js';
@@ -163,10 +163,32 @@ export interface InitOverrides {
   blockSize?: number;
   /** How the grown rows start; 'normal' when absent (NEW_POSITION_INITS in config.ts). */
   newPositions?: NewPositionInit;
+  /** A deeper network than the checkpoint's: blocks added on top, started by `newLayers`; needs both. */
+  nLayer?: number;
+  newLayers?: NewLayerInit;
   /** Dropout is a training choice, not part of the network: the run's applies. */
   dropout?: number;
-  /** Draws the new position rows when `newPositions` is 'normal' and `blockSize` grows the table. */
+  /** Draws the new position rows when `newPositions` is 'normal' and `blockSize` grows the table, then the new blocks. */
   random?: SeededRandom;
+}
+
+/**
+ * The weights of blocks trained..nLayer-1 for a network grown on top of a trained one (NEW_LAYER_INITS in
+ * config.ts): drawn as GPT-2 draws a block (N(0, 0.02), unit LayerNorm gains, zero biases) with both
+ * residual output projections zero, so each new block passes its input through unchanged.
+ */
+export function newIdentityBlocks(trained: number, nLayer: number, dModel: number, random: SeededRandom): Map<string, Float32Array> {
+  const shapes = parameterShapes({ vocabSize: 1, blockSize: 1, nLayer, nHead: 1, dModel, dropout: 0, layerNormEpsilon: 1e-5 });
+  const blocks = new Map<string, Float32Array>();
+  for (let i = trained; i < nLayer; i++) {
+    for (const name of blockParameterNames(i)) {
+      const size = shapes.get(name)!.reduce((a, b) => a * b, 1);
+      if (name.endsWith('.bias') || name.endsWith('c_proj.weight')) blocks.set(name, new Float32Array(size));
+      else if (/ln_\d\.weight$/.test(name)) blocks.set(name, new Float32Array(size).fill(1));
+      else blocks.set(name, random.normalArray(size, 0.02));
+    }
+  }
+  return blocks;
 }
 
 /** The grown position table, [rows, dModel], from the trained one, [trained, dModel]. */
@@ -204,6 +226,11 @@ export async function loadDialogueModel(dir: string, overrides: InitOverrides = 
     weights.set('transformer.wpe.weight', growPositionTable(weights.get('transformer.wpe.weight')!, trained,
       overrides.blockSize, dModel, overrides.newPositions ?? 'normal', overrides.random));
     config = { ...config, model: { ...config.model, blockSize: overrides.blockSize } };
+  }
+  if (overrides.newLayers !== undefined && overrides.nLayer !== undefined && overrides.nLayer > config.model.nLayer) {
+    if (!overrides.random) throw new CheckpointError('adding blocks to a trained network needs a SeededRandom');
+    for (const [name, values] of newIdentityBlocks(config.model.nLayer, overrides.nLayer, config.model.dModel, overrides.random)) weights.set(name, values);
+    config = { ...config, model: { ...config.model, nLayer: overrides.nLayer } };
   }
   const model = new GPT(config.model, weights);
   const heads = criticDim === undefined ? null : new DemiHeads(config.model.dModel, criticDim, weights, criticHeadLevels(config.objective));

@@ -17,6 +17,17 @@ import { trainingConfigSchema } from '../training/index.js';
 export const NEW_POSITION_INITS = ['normal', 'tile', 'interpolate'] as const;
 export type NewPositionInit = typeof NEW_POSITION_INITS[number];
 
+/**
+ * Ways to start the blocks a deeper network adds on top of a trained one. 'identity' draws each new
+ * block as GPT-2 draws its own but zeroes its two residual output projections (attention and MLP
+ * c_proj, weights and biases), so every new block adds nothing to the residual stream: the grown model
+ * computes exactly what the checkpoint did, and training starts from its loss rather than from the
+ * damage random blocks would do to it. The zeroed projections still get gradients (their inputs are not
+ * zero), so the blocks start learning at the first step.
+ */
+export const NEW_LAYER_INITS = ['identity'] as const;
+export type NewLayerInit = typeof NEW_LAYER_INITS[number];
+
 const sourceSchema = (defaultSplit: string, defaultMaxExamples?: number) => z.object({
   corpus: z.enum(['dailydialog', 'jsonl', 'wizard-of-wikipedia', 'topical-chat']).default('dailydialog'),
   /** Local file; without it the corpus is downloaded (checksum-verified) into the cache. */
@@ -81,8 +92,13 @@ export const DialogueTrainConfigSchema = z.object({
     blockSize: z.number().int().positive().default(128),
     /** With `init` and a longer window: how the grown position rows start (NEW_POSITION_INITS). */
     newPositions: z.enum(NEW_POSITION_INITS).default('normal'),
-    /** The network's shape: DEFAULT_SHAPE when absent; with `init` it is the checkpoint's, and a value that differs is an error. */
+    /**
+     * The network's shape: DEFAULT_SHAPE when absent; with `init` it is the checkpoint's, and a value
+     * that differs is an error, except a larger nLayer beside `newLayers`.
+     */
     nLayer: z.number().int().positive().optional(),
+    /** With `init` and an nLayer above the checkpoint's: how the blocks added on top start (NEW_LAYER_INITS). */
+    newLayers: z.enum(NEW_LAYER_INITS).optional(),
     nHead: z.number().int().positive().optional(),
     dModel: z.number().int().positive().optional(),
     /** Applies with `init` too (dropout is a training choice; the checkpoint's is replaced). */
@@ -91,6 +107,8 @@ export const DialogueTrainConfigSchema = z.object({
     init: z.string().optional(),
   }).strict().refine((m) => m.init !== undefined || (m.dModel ?? DEFAULT_SHAPE.dModel) % (m.nHead ?? DEFAULT_SHAPE.nHead) === 0, {
     message: 'dModel must be divisible by nHead', path: ['dModel'],
+  }).refine((m) => m.newLayers === undefined || m.init !== undefined, {
+    message: 'newLayers grows a trained network: it needs model.init', path: ['newLayers'],
   }).default({}),
   objective: objectiveSchema.default({}),
   training: trainingConfigSchema({

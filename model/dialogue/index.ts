@@ -5,7 +5,7 @@ export { DemiHeads, F_PROJECTION, G_PROJECTION } from './demi-heads.js';
 export { dialogueLoss, criticLevels, responseLevelScores, chainLevels, type ConditionalCritic, type DemiObjectiveConfig, type DialogueLossOutput } from './objective.js';
 export { DialogueTask, miTermNames } from './task.js';
 export { DialogueTrainConfigSchema, loadDialogueTrainConfig, type DialogueTrainConfig } from './config.js';
-export { loadDialogueModel, growPositionTable, readDialogueCheckpoint, newDialogueModel, tokenizerFileEntry, CHECKPOINT_FORMAT, type LoadedDialogueModel, type DialogueModelConfig, type DialogueCheckpointContents } from './checkpoint.js';
+export { loadDialogueModel, growPositionTable, newIdentityBlocks, readDialogueCheckpoint, newDialogueModel, tokenizerFileEntry, CHECKPOINT_FORMAT, type LoadedDialogueModel, type DialogueModelConfig, type DialogueCheckpointContents } from './checkpoint.js';
 export { trainDialogue, loadEpisodes, unigramPerplexity, DAILYDIALOG_LICENSE } from './train-dialogue.js';
 export { referenceNll, type ReferenceNll } from './reference-nll.js';
 export { reply, promptFor, criticScores, withDialogueStops, type ReplyOptions } from './reply.js';

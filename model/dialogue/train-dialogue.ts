@@ -112,10 +112,10 @@ async function trainInPreparedDirectory(config: DialogueTrainConfig, options: { 
  * run (its window, its dropout, a critic if it trains one and the checkpoint has none).
  */
 async function startFromCheckpoint(init: string, config: DialogueTrainConfig): Promise<{ model: GPT; heads: DemiHeads | null; tokenizer: Tokenizer }> {
-  const { blockSize, dropout, newPositions } = config.model;
-  // One stream for what the checkpoint lacks: new position rows first, then a new critic.
+  const { blockSize, dropout, newPositions, nLayer, newLayers } = config.model;
+  // One stream for what the checkpoint lacks: new position rows first, then new blocks, then a new critic.
   const random = new SeededRandom(config.training.seed);
-  const loaded = await loadDialogueModel(init, { blockSize, dropout, newPositions, random });
+  const loaded = await loadDialogueModel(init, { blockSize, dropout, newPositions, nLayer, newLayers, random });
   try {
     checkInitShape(init, config.model, loaded.config.model);
   } catch (error) {
@@ -139,8 +139,10 @@ async function startFromCheckpoint(init: string, config: DialogueTrainConfig): P
 function checkInitShape(init: string, given: Pick<DialogueTrainConfig['model'], 'nLayer' | 'nHead' | 'dModel'>, checkpoint: GPTConfig): void {
   const conflicts = (['nLayer', 'nHead', 'dModel'] as const).filter((k) => given[k] !== undefined && given[k] !== checkpoint[k]);
   if (conflicts.length > 0) {
+    const deeper = conflicts[0] === 'nLayer' && given.nLayer! > checkpoint.nLayer;
     throw new ConfigError(`model.${conflicts[0]} is ${given[conflicts[0]]} but model.init (${init}) has ${checkpoint[conflicts[0]]}`, {
-      hint: `with model.init the network's shape is the checkpoint's: leave out ${conflicts.map((k) => `model.${k}`).join(', ')} or give the checkpoint's values`,
+      hint: `with model.init the network's shape is the checkpoint's: leave out ${conflicts.map((k) => `model.${k}`).join(', ')} or give the checkpoint's values`
+        + (deeper ? '; to add blocks on top of the trained ones, set model.newLayers to "identity"' : ''),
     });
   }
 }

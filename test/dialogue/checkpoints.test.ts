@@ -7,9 +7,10 @@ import { mkdtempSync, readdirSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { selectBackend, variableArrays } from '../../model/engine/index.js';
+import * as tf from '@tensorflow/tfjs-core';
 import { CheckpointError, readCheckpoint, writeCheckpoint, type NamedArrays } from '../../model/training/index.js';
 import {
-  CHECKPOINT_FORMAT, growPositionTable, loadDialogueModel, newDialogueModel, reply, tokenizerFileEntry, RerankError, type DialogueModelConfig,
+  CHECKPOINT_FORMAT, growPositionTable, loadDialogueModel, newIdentityBlocks, newDialogueModel, reply, tokenizerFileEntry, RerankError, type DialogueModelConfig,
 } from '../../model/dialogue/index.js';
 import { writeToyCorpus } from '../helpers/toy-dialogues.js';
 import { toyTokenizer } from '../helpers/toy-tokenizer.js';
@@ -136,4 +137,37 @@ test('a grown position table keeps, tiles or interpolates the trained rows, or d
   const fresh = Array.from(drawn.subarray(6));
   expect(fresh.every((x) => Math.abs(x) < 0.1 && x !== 0)).toBe(true);
   expect(() => growPositionTable(trained, 3, 5, 2, 'normal')).toThrow(CheckpointError);
+});
+
+test('blocks grown on top of a trained network start as the identity: the same logits, zero residual projections, drawn inner weights', async () => {
+  const ckpt = checkpointWith('deeper');
+  const original = await loadDialogueModel(ckpt);
+  const grown = await loadDialogueModel(ckpt, { nLayer: 3, newLayers: 'identity', random: new SeededRandom(5) });
+  expect(grown.config.model.nLayer).toBe(3);
+  expect(Object.keys(grown.model.variables).filter((n) => n.startsWith('transformer.h.2.'))).toHaveLength(12);
+  const ids = tf.tensor2d([[3, 7, 1, 4, 9, 2], [5, 5, 8, 1, 0, 6]], undefined, 'int32');
+  const before = original.model.forward(ids);
+  const after = grown.model.forward(ids);
+  expect(tf.max(tf.abs(tf.sub(before, after))).dataSync()[0]).toBeLessThan(1e-5);
+  // the trained block and the critic are the checkpoint's
+  expect(Array.from(grown.model.variables['transformer.h.0.mlp.c_fc.weight'].dataSync())).toEqual(Array.from(weights.get('transformer.h.0.mlp.c_fc.weight')!.data));
+  expect(grown.heads).not.toBeNull();
+  tf.dispose([ids, before, after]);
+  original.dispose();
+  grown.dispose();
+
+  const blocks = newIdentityBlocks(1, 3, 4, new SeededRandom(1));
+  expect([...blocks.keys()].every((n) => /^transformer\.h\.[12]\./.test(n))).toBe(true);
+  const values = (n: string) => Array.from(blocks.get(n)!);
+  for (const i of [1, 2]) {
+    for (const n of ['attn.c_proj.weight', 'attn.c_proj.bias', 'mlp.c_proj.weight', 'mlp.c_proj.bias', 'ln_1.bias', 'mlp.c_fc.bias']) {
+      expect(values(`transformer.h.${i}.${n}`).every((x) => x === 0)).toBe(true);
+    }
+    expect(values(`transformer.h.${i}.ln_2.weight`)).toEqual([1, 1, 1, 1]);
+    const drawn = values(`transformer.h.${i}.attn.c_attn.weight`);
+    expect(drawn).toHaveLength(4 * 12);
+    expect(drawn.every((x) => x !== 0 && Math.abs(x) < 0.1)).toBe(true);
+    expect(values(`transformer.h.${i}.mlp.c_fc.weight`)).toHaveLength(4 * 16);
+  }
+  await expect(loadDialogueModel(ckpt, { nLayer: 3, newLayers: 'identity' })).rejects.toThrow(CheckpointError);
 });

@@ -133,7 +133,21 @@ test('a stage may train a longer window than its init checkpoint, with its own d
   const conflict = runToEnd(join(dir, 'conflict'), [...init, '--set', 'model.nLayer=2', '--steps', '2']);
   expect(conflict.status).toBe(1);
   expect(conflict.stderr).toMatch(/model\.nLayer is 2 but model\.init \(.*\) has 1/);
-}, 120_000);
+  expect(conflict.stderr).toMatch(/model\.newLayers to "identity"/);
+
+  // a deeper stage: one block added on top, starting as the identity and trained from the first step
+  const deeper = join(dir, 'deeper');
+  const grown = runToEnd(deeper, [...init, '--set', 'model.nLayer=2', '--set', 'model.newLayers="identity"', '--set', 'training.learningRate=1e-3', '--steps', '3']);
+  expect(grown.stderr).not.toMatch(/Error/);
+  expect(grown.status).toBe(0);
+  expect(JSON.parse(readFileSync(join(deeper, 'best', 'config.json'), 'utf8')).model).toMatchObject({ nLayer: 2, dModel: 32 });
+  const tensors = parseSafetensors(readFileSync(join(deeper, 'best', 'model.safetensors'))).tensors;
+  const projection = tensors.get('transformer.h.1.mlp.c_proj.weight')!.data as Float32Array;
+  expect(Math.max(...Array.from(projection, Math.abs))).toBeGreaterThan(0);
+  const shallower = runToEnd(join(dir, 'shallower'), ['--set', `model.init=${JSON.stringify(join(deeper, 'best'))}`, '--set', 'model.nLayer=1', '--set', 'model.newLayers="identity"', '--steps', '2']);
+  expect(shallower.status).toBe(1);
+  expect(shallower.stderr).toMatch(/model\.nLayer is 1 but model\.init \(.*\) has 2/);
+}, 180_000);
 
 test('NaN/inf loss stops with a clear error and keeps the last good checkpoint', () => {
   const out = join(dir, 'diverged');
