@@ -4,6 +4,7 @@
  */
 import { tf, selectBackend, AdamW, clipByGlobalNorm, dropout, dropoutKeeps, gelu, layerNorm, causalSoftmax, sparseSoftmaxCrossEntropy } from '../../model/engine/index.js';
 import { SeededRandom } from '../../core/index.js';
+import type { NativeAddon } from '../../model/engine/native/addon.js';
 
 const rng = new SeededRandom(1234);
 const rand = (shape: number[], scale = 1) => tf.tensor(rng.normalArray(shape.reduce((a, b) => a * b, 1), scale), shape);
@@ -349,7 +350,22 @@ describe('threaded kernels: sizes past the parallel threshold (65536 elements) m
     for (const axes of [[0], [1], [2], [0, 1]]) expectClose(() => tf.sum(cube, axes));
   });
 
-  test('conv2d and its gradients with the samples split over the team (uneven parts, partial filter gradients)', async () => {
+  // 8 x 8 output positions x 768 patch values: one sample's columns. With the buffer limited to them a
+  // part of 2 samples takes 2 im2col chunks, as a layer whose lowering passes 64 MiB does, so the filter
+  // gradient's second chunk must add to the first.
+  test.each([['the default column buffer', 0], ['a column buffer of one sample', 8 * 8 * 768]])(
+    'conv2d and its gradients with the samples split over the team (uneven parts, partial filter gradients), %s', async (_, columnFloats) => {
+    const { loadNativeAddon } = await import('../../model/engine/native/addon.js');
+    const native = loadNativeAddon().addon!;
+    const previousLimit = columnFloats > 0 ? native.setConvColumnFloats(columnFloats) : 0;
+    try {
+      splitConvMatchesTfjs(native);
+    } finally {
+      if (previousLimit > 0) native.setConvColumnFloats(previousLimit);
+    }
+  });
+
+  function splitConvMatchesTfjs(native: NativeAddon): void {
     // 3 samples over 2 threads (parts of 1 and 2), 19 MFLOP: past the split threshold (2^24)
     const x = rand([3, 16, 16, 48]);
     const f = rand([4, 4, 48, 64], 0.1);
@@ -357,8 +373,6 @@ describe('threaded kernels: sizes past the parallel threshold (65536 elements) m
     expectClose(() => tf.grads((a: tf.Tensor, k: tf.Tensor) => tf.sum(tf.square(tf.conv2d(a as tf.Tensor4D, k as tf.Tensor4D, 2, 'same'))))([x, f]), undefined, 1e-4);
     // the kernels must overwrite every output cell: fresh heap memory is zero, so outputs handed over
     // filled with NaN must come back equal to zero-filled ones (whose values the checks above cover)
-    const { loadNativeAddon } = await import('../../model/engine/native/addon.js');
-    const native = loadNativeAddon().addon!;
     const dims = Int32Array.from([3, 16, 16, 48, 4, 4, 64, 2, 2, 1, 1, 1, 1, 8, 8]);
     const [xs, fs, dys] = [x, f, rand([3, 8, 8, 64])].map((t) => t.dataSync() as Float32Array);
     const outputs = (fill: number) => {
@@ -371,7 +385,7 @@ describe('threaded kernels: sizes past the parallel threshold (65536 elements) m
       return [y, dx, dw];
     };
     expectSame(outputs(NaN), outputs(0));
-  });
+  }
 
   test('softmax, gelu, layerNorm, causal softmax and sparse cross-entropy with their gradients', () => {
     const x = rand([400, 200], 2);

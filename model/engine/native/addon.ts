@@ -42,6 +42,8 @@ export interface NativeAddon {
   sumSquares(x: Float32Array): number;
   blasInfo(): { coreName: string; threads: number };
   setBlasThreads(n: number): void;
+  /** The im2col column buffer's limit in floats (64 MiB by default); returns the previous limit. */
+  setConvColumnFloats(n: number): number;
 }
 
 export interface AddonLoad {

@@ -5,6 +5,7 @@
 // compiler vectorises (libmvec supplies the vector expf/logf/tanhf) and that a small thread team
 // spreads over the cores when the work is large enough to pay for waking it (kParallelMin). One
 // thread count (DEMI_THREADS, through setThreads) sets OpenBLAS's and the team's.
+#include <atomic>
 #include <node_api.h>
 #include <cblas.h>
 #include <cmath>
@@ -362,10 +363,17 @@ float *columnBuffer(size_t floats) {
   return buffer.get();
 }
 
-// Samples per im2col chunk, so the column buffer stays under ~64 MiB.
+// The most floats a thread's im2col column buffer holds (64 MiB); setConvColumnFloats lowers it, so a
+// test can make a small convolution take several chunks per part, as a large one does.
+std::atomic<int64_t> &columnFloatsLimit() {
+  static std::atomic<int64_t> limit{int64_t(16) << 20};
+  return limit;
+}
+
+// Samples per im2col chunk, so the column buffer stays under the limit (one sample at least).
 int64_t chunkSamples(const ConvDims &d) {
   int64_t perSample = std::max<int64_t>(1, d.OH * d.OW * d.patch());
-  return std::max<int64_t>(1, std::min<int64_t>(d.N, (16 << 20) / perSample));
+  return std::max<int64_t>(1, std::min<int64_t>(d.N, columnFloatsLimit().load() / perSample));
 }
 
 // How many parts a conv's samples are split into: one contiguous range of samples per team thread,
@@ -1066,6 +1074,17 @@ napi_value SetBlasThreads(napi_env env, napi_callback_info info) {
   return undefined(env);
 }
 
+// setConvColumnFloats(n): the im2col buffer limit in floats (n >= 1); returns the previous one.
+napi_value SetConvColumnFloats(napi_env env, napi_callback_info info) {
+  Args a(env, info);
+  int64_t n = a.num(0);
+  if (!a.ok) return nullptr;
+  if (n < 1) { a.fail("the column buffer limit must be at least one float"); return nullptr; }
+  napi_value previous;
+  napi_create_int64(env, columnFloatsLimit().exchange(n), &previous);
+  return previous;
+}
+
 }  // namespace
 
 NAPI_MODULE_INIT() {
@@ -1078,6 +1097,7 @@ NAPI_MODULE_INIT() {
       {"softmaxGrad", SoftmaxGrad}, {"gelu", Gelu}, {"dropout", Dropout}, {"geluGrad", GeluGrad}, {"layerNorm", LayerNorm},
       {"layerNormGrad", LayerNormGrad}, {"binary", Binary}, {"unary", Unary}, {"sum", Sum},
       {"adamw", AdamW}, {"sumSquares", SumSquares}, {"blasInfo", BlasInfo}, {"setBlasThreads", SetBlasThreads},
+      {"setConvColumnFloats", SetConvColumnFloats},
   };
   for (const Entry &e : entries) {
     napi_value fn;
