@@ -13,7 +13,16 @@ const files = readdirSync(dir);
 test.each(files.filter((f) => f.endsWith('.json')))('%s parses', (file) => {
   const path = join(dir, file);
   if (file.startsWith('vision-')) expect(() => parseVisionTrainConfig(JSON.parse(readFileSync(path, 'utf8')), path)).not.toThrow();
-  else expect(loadDialogueTrainConfig(path, []).outDir).toMatch(/^runs\//);
+  else if (file.startsWith('decoding-sweep')) {
+    // scripts/sweep-decoding.mjs --settings: a list of named `demi generate` flag sets
+    const settings = JSON.parse(readFileSync(path, 'utf8')) as { name: unknown; flags: unknown }[];
+    expect(settings.length).toBeGreaterThan(0);
+    for (const { name, flags } of settings) {
+      expect(typeof name).toBe('string');
+      expect(Array.isArray(flags) && flags.every((f) => typeof f === 'string')).toBe(true);
+    }
+    expect(new Set(settings.map((s) => s.name)).size).toBe(settings.length);
+  } else expect(loadDialogueTrainConfig(path, []).outDir).toMatch(/^runs\//);
 });
 
 test.each(files.filter((f) => f.endsWith('.jsonl')))('%s holds contexts with unique ids', (file) => {
