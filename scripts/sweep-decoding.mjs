@@ -18,6 +18,7 @@ import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { demiCommand as demi, recordedCommand, runTimed as run } from './comparison-runs.mjs';
+import { checkSweepSettings, settingSlug } from './sweep-settings.mjs';
 
 const { values } = parseArgs({
   options: {
@@ -52,17 +53,13 @@ const DEFAULT_SETTINGS = [
 ];
 
 const settings = values.settings ? JSON.parse(readFileSync(values.settings, 'utf8')) : DEFAULT_SETTINGS;
-if (!Array.isArray(settings) || !settings.every((s) => typeof s?.name === 'string' && Array.isArray(s.flags))) {
-  throw new Error(`${values.settings}: expected a JSON list of {"name": "...", "flags": ["--flag", "value", ...]}`);
-}
-const slug = (name) => name.toLowerCase().replace(/[^a-z0-9]+/g, '-').replace(/^-|-$/g, '');
-if (new Set(settings.map((s) => slug(s.name))).size !== settings.length) throw new Error('two settings have the same name');
+checkSweepSettings(settings, values.settings ?? 'the default settings');
 
 mkdirSync(values.out, { recursive: true });
 const dataPath = values['data-path'];
 const rows = [];
 for (const setting of settings) {
-  const base = join(values.out, slug(setting.name));
+  const base = join(values.out, settingSlug(setting.name));
   const generations = `${base}.generations.jsonl`;
   const reportPath = `${base}.report.json`;
   const generateArgs = demi([

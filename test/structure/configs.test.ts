@@ -6,6 +6,8 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { loadDialogueTrainConfig } from '../../model/dialogue/index.js';
 import { parseVisionTrainConfig } from '../../model/vision/config.js';
+// @ts-expect-error a plain .mjs script module, no type declarations
+import { checkSweepSettings } from '../../scripts/sweep-settings.mjs';
 
 const dir = 'configs';
 const files = readdirSync(dir);
@@ -13,16 +15,8 @@ const files = readdirSync(dir);
 test.each(files.filter((f) => f.endsWith('.json')))('%s parses', (file) => {
   const path = join(dir, file);
   if (file.startsWith('vision-')) expect(() => parseVisionTrainConfig(JSON.parse(readFileSync(path, 'utf8')), path)).not.toThrow();
-  else if (file.startsWith('decoding-sweep')) {
-    // scripts/sweep-decoding.mjs --settings: a list of named `demi generate` flag sets
-    const settings = JSON.parse(readFileSync(path, 'utf8')) as { name: unknown; flags: unknown }[];
-    expect(settings.length).toBeGreaterThan(0);
-    for (const { name, flags } of settings) {
-      expect(typeof name).toBe('string');
-      expect(Array.isArray(flags) && flags.every((f) => typeof f === 'string')).toBe(true);
-    }
-    expect(new Set(settings.map((s) => s.name)).size).toBe(settings.length);
-  } else expect(loadDialogueTrainConfig(path, []).outDir).toMatch(/^runs\//);
+  else if (file.startsWith('decoding-sweep')) expect(() => checkSweepSettings(JSON.parse(readFileSync(path, 'utf8')), path)).not.toThrow();
+  else expect(loadDialogueTrainConfig(path, []).outDir).toMatch(/^runs\//);
 });
 
 test.each(files.filter((f) => f.endsWith('.jsonl')))('%s holds contexts with unique ids', (file) => {
