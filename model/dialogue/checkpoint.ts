@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { z } from 'zod';
 import { loadTokenizer, type Tokenizer } from '../../data/tokenizer/index.js';
 import { describeIssues, SeededRandom } from '../../core/index.js';
-import { blockParameterNames, GPT, GPTConfigSchema, parameterShapes, type GPTConfig } from '../transformer/index.js';
+import { blockParameterNames, GPT, GPTConfigSchema, gpt2InitialValues, parameterShapes, type GPTConfig } from '../transformer/index.js';
 import { readCheckpoint, checkArrays, CheckpointError, CONFIG_FILE, WEIGHTS_FILE, type NamedArrays } from '../training/index.js';
 import { objectiveSchema, type NewLayerInit, type NewPositionInit } from './config.js';
 import { DemiHeads, F_PROJECTION, G_PROJECTION, criticProjections } from './demi-heads.js';
@@ -183,9 +183,7 @@ export function newIdentityBlocks(trained: number, nLayer: number, dModel: numbe
   for (let i = trained; i < nLayer; i++) {
     for (const name of blockParameterNames(i)) {
       const size = shapes.get(name)!.reduce((a, b) => a * b, 1);
-      if (name.endsWith('.bias') || name.endsWith('c_proj.weight')) blocks.set(name, new Float32Array(size));
-      else if (/ln_\d\.weight$/.test(name)) blocks.set(name, new Float32Array(size).fill(1));
-      else blocks.set(name, random.normalArray(size, 0.02));
+      blocks.set(name, name.endsWith('c_proj.weight') ? new Float32Array(size) : gpt2InitialValues(name, size, random, 0));
     }
   }
   return blocks;

@@ -91,6 +91,16 @@ export function parameterShapes(config: GPTConfig): Map<string, number[]> {
   return shapes;
 }
 
+/**
+ * One parameter as GPT-2 initialises it: zero biases, unit LayerNorm gains, N(0, 0.02) otherwise, the
+ * residual output projections (c_proj weights) N(0, residualStd).
+ */
+export function gpt2InitialValues(name: string, size: number, random: SeededRandom, residualStd: number): Float32Array {
+  if (name.endsWith('.bias')) return new Float32Array(size);
+  if (/ln_\d\.weight$|ln_f\.weight$/.test(name)) return new Float32Array(size).fill(1);
+  return random.normalArray(size, /c_proj\.weight$/.test(name) ? residualStd : 0.02);
+}
+
 export class GPT {
   readonly config: GPTConfig;
   readonly variables: Record<string, tf.Variable>;
@@ -113,12 +123,8 @@ export class GPT {
         if (!given) throw new GPTShapeError(`weights are missing parameter '${name}'`);
         if (given.length !== size) throw new GPTShapeError(`parameter '${name}' has ${given.length} values, expected shape [${shape}]`);
         values = given;
-      } else if (name.endsWith('.bias')) {
-        values = new Float32Array(size);
-      } else if (/ln_\d\.weight$|ln_f\.weight$/.test(name)) {
-        values = new Float32Array(size).fill(1);
       } else {
-        values = init.normalArray(size, /c_proj\.weight$/.test(name) ? residualStd : 0.02);
+        values = gpt2InitialValues(name, size, init, residualStd);
       }
       const initial = tf.tensor(values, shape);
       // Unnamed: TF.js variable names are global, and two models (or a model and its copy) must coexist.
